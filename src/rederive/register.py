@@ -1,0 +1,204 @@
+"""Load and validate each source's register: data/<source>/source.yml and claims.csv.
+
+Validation collects every problem in every file before failing, and each problem names the
+file, the row (the line number in the CSV, header = line 1) and the column.
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from . import checks
+from .reported import ParseError, Reported, parse
+
+COLUMNS = ["id", "location", "quote", "reported", "corrected", "role", "check", "expected", "note"]
+REQUIRED = ["id", "location", "quote", "reported", "role", "check", "expected"]
+SOURCE_KEYS = ["id", "short", "title", "seed", "citation"]
+ROLES = {"input", "claim"}
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.row}" if self.row else "") + (f" [{self.column}]" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+class RegisterError(Exception):
+    """Bad input: carries every problem found, so they can all be reported at once."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"{len(problems)} problem(s) in the register")
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Row:
+    source: str
+    file: str
+    line: int
+    id: str
+    location: str
+    quote: str
+    reported: str  # exactly as printed
+    corrected: str  # the documented correction of a malformed printed value, or ""
+    role: str
+    check: str
+    expected: str
+    note: str
+    value: Reported  # parsed from `corrected` when there is one, else from `reported`
+
+
+@dataclass
+class Source:
+    id: str
+    short: str
+    title: str
+    seed: str
+    citation: str
+    directory: Path
+    rows: list[Row] = field(default_factory=list)
+
+    def row(self, row_id: str) -> Row:
+        for r in self.rows:
+            if r.id == row_id:
+                return r
+        raise KeyError(row_id)
+
+
+def normalise_space(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _read_source_meta(directory: Path, root: Path, problems: list[Problem]) -> dict | None:
+    path = directory / "source.yml"
+    rel = str(path.relative_to(root))
+    if not path.exists():
+        problems.append(Problem(rel, None, None, "missing source.yml"))
+        return None
+    try:
+        meta = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        problems.append(Problem(rel, None, None, f"not valid YAML: {' '.join(str(exc).split())}"))
+        return None
+    for key in SOURCE_KEYS:
+        if not str(meta.get(key, "")).strip():
+            problems.append(Problem(rel, None, key, f"missing '{key}'"))
+    if meta.get("id") and meta["id"] != directory.name:
+        problems.append(Problem(rel, None, "id", f"id {meta['id']!r} differs from folder name {directory.name!r}"))
+    return meta
+
+
+def _validate_row(raw: dict, rel: str, line: int, source: str, problems: list[Problem]) -> Row | None:
+    start = len(problems)
+
+    def bad(column: str, message: str) -> None:
+        problems.append(Problem(rel, line, column, message))
+
+    if None in raw:  # csv.DictReader puts surplus fields under the key None
+        bad("-", f"{len(raw[None])} field(s) more than the header has (an unquoted comma?)")
+    values = {c: (raw.get(c) or "").strip() for c in COLUMNS}
+    for c in REQUIRED:
+        if not values[c]:
+            bad(c, "empty")
+    if values["id"] and not ID_PATTERN.match(values["id"]):
+        bad("id", f"{values['id']!r} is not lower_snake_case")
+    if values["role"] and values["role"] not in ROLES:
+        bad("role", f"{values['role']!r} is not one of {sorted(ROLES)}")
+    check = values["check"]
+    if check and check not in checks.POSSIBLE:
+        bad("check", f"unknown check {check!r}; known: {', '.join(sorted(checks.POSSIBLE))}")
+    elif check and values["role"] == "input" and check not in checks.INPUT_CHECKS:
+        bad("check", f"an input can only carry a consistency check ({', '.join(sorted(checks.INPUT_CHECKS))}), not {check!r}")
+    elif check and values["role"] == "claim" and check not in checks.CLAIM_CHECKS:
+        bad("check", "a claim needs a re-derivation, not 'none'")
+    expected = values["expected"]
+    if expected and check in checks.POSSIBLE and expected not in checks.POSSIBLE[check]:
+        bad("expected", f"{expected!r} is not an outcome of {check!r} ({', '.join(sorted(checks.POSSIBLE[check]))})")
+    if expected and expected not in checks.GOOD_OUTCOMES and not values["note"]:
+        bad("note", f"expected outcome {expected!r} must be explained in the note")
+    if values["corrected"] and not values["note"]:
+        bad("note", "a corrected value needs the reason in the note")
+
+    parsed = None
+    text = values["corrected"] or values["reported"]
+    column = "corrected" if values["corrected"] else "reported"
+    if text:
+        try:
+            parsed = parse(text)
+        except ParseError as exc:
+            hint = "" if values["corrected"] else " (if the source printed it so, add a documented correction)"
+            bad(column, f"{exc}{hint}")
+    if parsed is not None and check in checks.INTRINSIC:
+        needs = {"p_from_ci": ("p", "ci", "estimate"), "ci_consistency": ("ci", "estimate"),
+                 "median_in_range": ("range", "estimate")}[check]
+        missing = [n for n in needs if getattr(parsed, n) is None]
+        if missing:
+            bad(column, f"check {check!r} needs {', '.join(missing)} in the value, found none")
+        elif check == "p_from_ci" and any(b.not_reached for b in parsed.ci):
+            bad(column, "check 'p_from_ci' needs both CI bounds as numbers")
+    if len(problems) > start:
+        return None
+    return Row(source=source, file=rel, line=line, value=parsed, **values)
+
+
+def load_source(directory: Path, root: Path, problems: list[Problem]) -> Source | None:
+    meta = _read_source_meta(directory, root, problems)
+    path = directory / "claims.csv"
+    rel = str(path.relative_to(root))
+    if not path.exists():
+        problems.append(Problem(rel, None, None, "missing claims.csv"))
+        return None
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        header = reader.fieldnames or []
+        missing = [c for c in REQUIRED if c not in header]
+        unknown = [c for c in header if c not in COLUMNS]
+        for c in missing:
+            problems.append(Problem(rel, 1, c, "column missing from header"))
+        for c in unknown:
+            problems.append(Problem(rel, 1, c, f"unknown column (expected {', '.join(COLUMNS)})"))
+        if missing:
+            return None
+        rows = []
+        for raw in reader:
+            row = _validate_row(raw, rel, reader.line_num, directory.name, problems)
+            if row is not None:
+                rows.append(row)
+    if meta is None:
+        return None
+    return Source(id=directory.name, short=str(meta.get("short", "")), title=str(meta.get("title", "")),
+                  seed=str(meta.get("seed", "")), citation=str(meta.get("citation", "")),
+                  directory=directory, rows=rows)
+
+
+def load_all(root: Path) -> list[Source]:
+    """Every source under root/data, validated together; RegisterError lists all problems."""
+    problems: list[Problem] = []
+    data = root / "data"
+    sources = []
+    for directory in sorted(p for p in data.iterdir() if p.is_dir()):
+        src = load_source(directory, root, problems)
+        if src is not None:
+            sources.append(src)
+    seen: dict[str, Row] = {}
+    for src in sources:
+        for row in src.rows:
+            if row.id in seen:
+                first = seen[row.id]
+                problems.append(Problem(row.file, row.line, "id", f"duplicate id {row.id!r} (first at {first.file}:{first.line})"))
+            else:
+                seen[row.id] = row
+    if problems:
+        raise RegisterError(problems)
+    return sources

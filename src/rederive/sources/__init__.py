@@ -1,0 +1,1 @@
+"""One module per source: derive(inputs) -> {claim id: Derivation} for every derived claim."""

@@ -1,0 +1,108 @@
+"""DESCAR-T 2022 (Di Blasi et al., Blood 2022): 238 failures after anti-CD19 CAR T cells.
+
+Every claim of data/descart2022/claims.csv whose check needs other inputs is derived here.
+The intrinsic checks (p from CI, estimate inside CI, median inside range) run in the ledger.
+"""
+from fractions import Fraction
+
+from ..checks import Agrees, Grim, Percent, Total, Within
+from ..survival import landmark_bounds, pooled_median_bounds
+
+DAYS_PER_MONTH = Fraction(36525, 1200)  # 365.25 / 12
+
+
+def derive(x):
+    d = {}
+
+    def percent(claim, numerator, denominator):
+        d[claim] = Percent(x.n(numerator), x.n(denominator))
+
+    def agrees(claim, other):
+        d[claim] = Agrees(other, x[other])
+
+    # population
+    percent("failures_pct", "failures_n", "infused_n")
+    d["infused_sum"] = Total((x.n("axicel_n"), x.n("tisacel_n")))
+    d["nonprogressive_n"] = Total((x.n("infused_n"), -x.n("failures_n")))
+    for key in ("cr", "pr", "sd"):
+        percent(f"nonprogressive_{key}_pct", f"nonprogressive_{key}_n", "nonprogressive_n")
+    d["nonprogressive_breakdown_sum"] = Total(tuple(x.n(f"nonprogressive_{k}_n") for k in ("cr", "pr", "sd")))
+    d["failures_by_product_sum"] = Total((x.n("failures_axicel_n"), x.n("failures_tisacel_n")))
+
+    # baseline characteristics: the paper's denominator is the 238 failures
+    for key in ("dlbcl", "aaipi", "lines", "transplant", "bridging", "pd_infusion", "ldh_high"):
+        percent(f"{key}_pct", f"{key}_n", "failures_n")
+    d["transplant_sum"] = Total((x.n("transplant_auto_n"), x.n("transplant_allo_n")))
+    for key in ("chemo", "light", "rt"):
+        percent(f"bridging_{key}_pct", f"bridging_{key}_n", "bridging_n")
+    d["bridging_sum"] = Total(tuple(x.n(f"bridging_{k}_n") for k in ("chemo", "light", "rt")))
+    for key in ("aaipi", "lines", "bridging", "pd_infusion", "ldh_high"):
+        agrees(f"abstract_{key}_pct", f"{key}_pct")
+    d["abstract_ecog_pct"] = Grim(x.n("failures_n"))
+
+    # timing of failure
+    groups = ("very_early", "early", "late")
+    for key in groups:
+        percent(f"{key}_pct", f"{key}_n", "failures_n")
+        agrees(f"abstract_{key}_pct", f"{key}_pct")
+    d["timing_sum"] = Total(tuple(x.n(f"{k}_n") for k in groups))
+    # The median patient's failure day lies in the window that holds the middle of the counts.
+    windows = [(0, 30, "very_early"), (30, 90, "early"), (90, None, "late")]
+    n, cumulative = x.n("failures_n"), 0
+    for start, end, key in windows:
+        cumulative += x.n(f"{key}_n")
+        if cumulative >= Fraction(n + 1, 2):
+            break
+    longest = x["failure_time"].range[1].value  # the last window is open: the range bounds it
+    upper = end / DAYS_PER_MONTH if end is not None else longest
+    d["failure_time_window"] = Within(start / DAYS_PER_MONTH, upper,
+                                      f"the middle of {n} failures falls in D{start}-D{end or ''}")
+    agrees("abstract_failure_time", "failure_time")
+
+    # treatment at failure (denominator: the 154 with data on a new line)
+    percent("treated_pct", "treated_n", "failures_n")
+    percent("abstract_treated_pct", "treated_n", "failures_n")
+    for key in ("len", "bsab", "targeted", "rt", "chemo"):
+        percent(f"treated_{key}_pct", f"treated_{key}_n", "treated_n")
+        agrees(f"abstract_treated_{key}_pct", f"treated_{key}_pct")
+
+    # response to salvage (denominator: the 120 with a known response)
+    percent("response_pct", "response_n", "treated_n")
+    for key in ("orr", "cr", "pr", "sd", "pd"):
+        percent(f"{key}_pct", f"{key}_n", "response_n")
+    d["orr_sum"] = Total((x.n("cr_n"), x.n("pr_n")))
+    d["response_breakdown_sum"] = Total(tuple(x.n(f"{k}_n") for k in ("cr", "pr", "sd", "pd")))
+
+    # survival: medians bound landmark rates, PFS cannot outlast OS, pooled medians lie between
+    six, twelve = Fraction(6), Fraction(12)
+    lo, hi = landmark_bounds(x.value("all_pfs_median"), six)
+    d["all_pfs_6mo"] = Within(lo, hi, "median PFS vs 6 months")
+    lo, hi = landmark_bounds(x.value("dor_median"), six)
+    d["dor_6mo"] = Within(lo, hi, "median duration of response vs 6 months")
+    lo, hi = landmark_bounds(x.value("pfs2_median"), six)  # progressed = 100 - PFS
+    d["pfs2_6mo_progressed"] = Within(100 - hi, 100 - lo, "median PFS-2 vs 6 months")
+    d["pfs2_12mo_progressed"] = Within(x.value("pfs2_6mo_progressed"), 100, "cumulative, at least the 6-month value")
+    lo, hi = landmark_bounds(x.value("os2_median"), six)
+    d["os2_6mo"] = Within(lo, hi, "median OS-2 vs 6 months")
+    d["os2_12mo"] = Within(0, min(x.value("os2_6mo"), landmark_bounds(x.value("os2_median"), twelve)[1]),
+                           "at most the 6-month value")
+    lo, hi = landmark_bounds(x.value("os2_very_early"), six)
+    d["abstract_os2_6mo_very_early"] = Within(lo, hi, "median OS-2 after very early failure vs 6 months")
+    d["pfs2_not_above_os2"] = Within(0, x.value("os2_median"), "median OS-2")
+    for key in groups:
+        d[f"pfs2_{key}_not_above_os2"] = Within(0, x.value(f"os2_{key}"), f"median OS-2, {key.replace('_', ' ')}")
+    agrees("abstract_pfs2_median", "pfs2_median")
+    agrees("abstract_os2_median", "os2_median")
+    agrees("abstract_os2_6mo", "os2_6mo")
+    agrees("abstract_os2_very_early", "os2_very_early")
+    lo, hi = pooled_median_bounds([x.value("os2_early"), x.value("os2_late")])
+    d["abstract_os2_after_d30"] = Within(lo, hi, "pooled median of the D31-D90 and >D90 groups")
+    agrees("abstract_os2_timing_p", "os2_timing_p")
+
+    # discussion against results
+    agrees("discussion_len_os_p", "os2_multi_len_p")
+    agrees("discussion_len_pfs_p", "pfs2_multi_len_p")
+    agrees("discussion_bsab_n", "treated_bsab_n")
+    agrees("discussion_pfs2_median", "pfs2_median")
+    agrees("discussion_pfs2_very_early", "pfs2_very_early")
+    return d
