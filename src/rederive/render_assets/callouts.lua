@@ -1,0 +1,32 @@
+-- Quarto callouts (::: {.callout-note title="..."}) for the fallback renderer.
+-- Pandoc has no callouts of its own: in HTML they become a titled, styled div; in Typst a block.
+local colors = {
+  note = 'rgb("#0758E5")', tip = 'rgb("#00A047")', warning = 'rgb("#EB9113")',
+  important = 'rgb("#CC1914")', caution = 'rgb("#FC5300")',
+}
+
+local function callout_kind(el)
+  for _, class in ipairs(el.classes) do
+    local kind = class:match("^callout%-(%a+)$")
+    if kind and colors[kind] then return kind end
+  end
+end
+
+function Div(el)
+  local kind = callout_kind(el)
+  if not kind then return nil end
+  local title = el.attributes["title"] or (kind:sub(1, 1):upper() .. kind:sub(2))
+  local heading = pandoc.Strong(pandoc.Inlines(title))
+  if FORMAT:match("typst") then
+    local blocks = {
+      pandoc.RawBlock("typst", "#block(width: 100%, inset: 8pt, radius: 2pt, fill: luma(247), stroke: (left: 3pt + " .. colors[kind] .. "))["),
+      pandoc.Para({heading}),
+    }
+    for _, block in ipairs(el.content) do table.insert(blocks, block) end
+    table.insert(blocks, pandoc.RawBlock("typst", "]"))
+    return blocks
+  end
+  el.classes:insert("callout")
+  el.content:insert(1, pandoc.Div({pandoc.Plain({heading})}, pandoc.Attr("", {"callout-title"})))
+  return el
+end
