@@ -1,0 +1,88 @@
+"""The register: quotes are verbatim, and bad input fails once, naming file, row and column."""
+import csv
+import re
+
+import pytest
+
+from conftest import ROOT, SEEDS, run_rederive
+from rederive.register import load_all, normalise_space
+
+CLAIMS = "data/descart2022/claims.csv"
+
+
+def read_rows(project, rel=CLAIMS):
+    with (project / rel).open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def write_rows(project, rows, rel=CLAIMS):
+    with (project / rel).open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_every_quote_occurs_verbatim_in_its_seed():
+    if not SEEDS.is_dir():
+        pytest.skip(f"seed documents not present at {SEEDS} (they are never shipped with the project)")
+    for source in load_all(ROOT):
+        seed = normalise_space((SEEDS / source.seed).read_text(encoding="utf-8"))
+        missing = [row.id for row in source.rows if normalise_space(row.quote) not in seed]
+        assert not missing, f"{source.id}: quotes not verbatim in {source.seed}: {missing}"
+
+
+def test_a_malformed_register_reports_every_problem_at_once_with_file_row_and_column(project):
+    rows = read_rows(project)
+    rows[0]["role"] = "guess"                        # line 2
+    rows[1]["reported"] = "about 238"                # line 3: does not parse
+    rows[2]["expected"] = "discrepancy"              # line 4: outcome needs a note
+    rows[3]["check"] = "percentage"                  # line 5: unknown check
+    write_rows(project, rows)
+    done = run_rederive(project, "check")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    for line, column in [(2, "role"), (3, "reported"), (4, "note"), (5, "check")]:
+        assert re.search(rf"{CLAIMS}:{line} \[{column}\]: ", done.stderr), (line, column, done.stderr)
+    problem_lines = [l for l in done.stderr.splitlines() if l.startswith("  ")]
+    assert len(problem_lines) == 4  # one line per problem
+
+
+def test_a_printed_malformed_value_needs_a_documented_correction(project):
+    rows = read_rows(project)
+    target = next(r for r in rows if r["corrected"])
+    target["corrected"] = ""
+    write_rows(project, rows)
+    done = run_rederive(project, "check")
+    assert done.returncode == 2
+    assert "[reported]: cannot parse" in done.stderr and "4.0.6" in done.stderr
+
+
+def test_an_unquoted_comma_is_reported_as_surplus_fields(project):
+    path = project / CLAIMS
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[5] = lines[5] + ",surplus"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    done = run_rederive(project, "check")
+    assert done.returncode == 2 and f"{CLAIMS}:6 [-]: 1 field(s) more" in done.stderr
+
+
+def test_a_claim_without_a_derivation_fails_coverage(project):
+    rows = read_rows(project)
+    extra = dict(rows[2], id="orphan_claim_pct")  # a percent_of_counts claim nobody derives
+    write_rows(project, rows + [extra])
+    done = run_rederive(project, "check")
+    assert done.returncode == 2 and "claim 'orphan_claim_pct' (percent_of_counts) has no derivation" in done.stderr
+
+
+def test_a_derivation_without_a_row_fails_coverage(project):
+    rows = [r for r in read_rows(project) if r["id"] != "timing_sum"]
+    write_rows(project, rows)
+    done = run_rederive(project, "check")
+    assert done.returncode == 2 and "derivation 'timing_sum' has no row in the register" in done.stderr
+
+
+def test_duplicate_ids_are_rejected(project):
+    rows = read_rows(project)
+    write_rows(project, rows + [rows[0]])
+    done = run_rederive(project, "check")
+    assert done.returncode == 2 and "duplicate id 'infused_n'" in done.stderr
