@@ -371,7 +371,7 @@ def _check_citations(markdown: str, bibliography: Path | None) -> None:
 
 def _pandoc(markdown: str, fmt: str, book: Book, staging: Path, extra: list[str]) -> str:
     import pypandoc
-    args = ["--standalone", "--toc", "--toc-depth=2", "--number-sections",
+    args = ["--standalone", "--toc", "--toc-depth=2", "--number-sections", "--wrap=none",
             f"--lua-filter={ASSETS / 'callouts.lua'}", f"--resource-path={staging}",
             "-M", f"title={book.title}", "-M", f"author={book.author}"]
     if book.bibliography:

@@ -1,0 +1,88 @@
+"""The fallback renderer: same chapters, real kernel, HTML and PDF; fails loudly, keeps the last good render."""
+import re
+
+import pytest
+
+from conftest import run_rederive
+
+CLAIMS = "data/descart2022/claims.csv"
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    from conftest import copy_project
+    project = copy_project(tmp_path_factory.mktemp("render") / "project")
+    done = run_rederive(project, "render", "--fallback")
+    return project, done
+
+
+def test_fallback_names_itself_on_the_first_line(rendered):
+    _, done = rendered
+    assert done.stdout.splitlines()[0].startswith("Renderer: fallback") and "NOT Quarto" in done.stdout.splitlines()[0]
+
+
+def test_fallback_render_executes_every_chapter_and_writes_html_and_pdf(rendered):
+    project, done = rendered
+    assert done.returncode == 0, done.stderr
+    for chapter in ["index.qmd", "chapters/descart-2022.qmd", "chapters/methods.qmd", "chapters/ledger.qmd"]:
+        assert f"executing {chapter}" in done.stdout
+    html = (project / "_book" / "index.html").read_text(encoding="utf-8")
+    pdf = (project / "_book" / "rederive-car-t-failure.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
+    assert (project / "_book" / "ledger.csv").exists() and (project / "_book" / "ledger.json").exists()
+    assert "Rendered without Quarto" in html
+
+
+def test_html_has_resolved_crossrefs_inline_values_citations_and_callouts(rendered):
+    project, _ = rendered
+    html = (project / "_book" / "index.html").read_text(encoding="utf-8")
+    assert 'href="#fig-descart-timing">Figure 1.1<' in html
+    assert 'href="#tbl-descart-baseline">Table 1.1<' in html
+    assert not re.search(r"@(fig|tbl|sec)-", html)
+    assert "{python}" not in html
+    assert "238 of them (43.3%)" in html  # an inline expression, evaluated
+    assert "Di Blasi" in html  # citeproc found the reference
+    assert 'class="callout-warning callout"' in html
+    assert re.search(r'<img[^>]*src="data:image/png;base64', html)  # the figure, embedded
+
+
+def test_a_changed_number_fails_the_render_and_keeps_the_last_good_one(rendered):
+    project, _ = rendered
+    good = (project / "_book" / "index.html").read_bytes()
+    claims = project / CLAIMS
+    text = claims.read_text(encoding="utf-8")
+    claims.write_text(text.replace("238 (43.3%) experienced", "238 (44.3%) experienced")
+                          .replace(",43.3%,", ",44.3%,"), encoding="utf-8")
+    try:
+        done = run_rederive(project, "render", "--fallback")
+        assert done.returncode == 1
+        assert "failures_pct" in done.stdout and "pre-render" in done.stderr
+        assert (project / "_book" / "index.html").read_bytes() == good
+    finally:
+        claims.write_text(text, encoding="utf-8")
+
+
+def test_a_cell_exception_fails_naming_chapter_and_cell(rendered):
+    project, _ = rendered
+    chapter = project / "chapters" / "methods.qmd"
+    text = chapter.read_text(encoding="utf-8")
+    chapter.write_text(text + "\n```{python}\n#| label: broken\nraise ValueError('boom')\n```\n", encoding="utf-8")
+    try:
+        done = run_rederive(project, "render", "--fallback")
+        assert done.returncode == 1
+        assert re.search(r"chapters/methods.qmd, cell \d+ \(broken\): ValueError: boom", done.stderr), done.stderr
+        assert not list(project.glob("_book.tmp-*"))  # staging cleaned up
+    finally:
+        chapter.write_text(text, encoding="utf-8")
+
+
+def test_an_unresolved_crossref_fails_the_render(rendered):
+    project, _ = rendered
+    chapter = project / "chapters" / "ledger.qmd"
+    text = chapter.read_text(encoding="utf-8")
+    chapter.write_text(text + "\nSee @fig-nowhere.\n", encoding="utf-8")
+    try:
+        done = run_rederive(project, "render", "--fallback")
+        assert done.returncode == 1 and "unresolved cross-reference(s): @fig-nowhere" in done.stderr
+    finally:
+        chapter.write_text(text, encoding="utf-8")
