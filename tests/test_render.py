@@ -1,5 +1,6 @@
 """The fallback renderer: same chapters, real kernel, HTML and PDF; fails loudly, keeps the last good render."""
 import re
+from contextlib import contextmanager
 
 import pytest
 
@@ -46,43 +47,40 @@ def test_html_has_resolved_crossrefs_inline_values_citations_and_callouts(render
     assert re.search(r'<img[^>]*src="data:image/png;base64', html)  # the figure, embedded
 
 
+@contextmanager
+def edited(path, new_text):
+    """Replace a file's text for the duration of a test, then restore it."""
+    old = path.read_text(encoding="utf-8")
+    path.write_text(new_text(old), encoding="utf-8")
+    try:
+        yield
+    finally:
+        path.write_text(old, encoding="utf-8")
+
+
 def test_a_changed_number_fails_the_render_and_keeps_the_last_good_one(rendered):
     project, _ = rendered
     good = (project / "_book" / "index.html").read_bytes()
-    claims = project / CLAIMS
-    text = claims.read_text(encoding="utf-8")
-    claims.write_text(text.replace("238 (43.3%) experienced", "238 (44.3%) experienced")
-                          .replace(",43.3%,", ",44.3%,"), encoding="utf-8")
-    try:
+    with edited(project / CLAIMS, lambda text: text.replace("238 (43.3%) experienced", "238 (44.3%) experienced")
+                                                 .replace(",43.3%,", ",44.3%,")):
         done = run_rederive(project, "render", "--fallback")
-        assert done.returncode == 1
-        assert "failures_pct" in done.stdout and "pre-render" in done.stderr
-        assert (project / "_book" / "index.html").read_bytes() == good
-    finally:
-        claims.write_text(text, encoding="utf-8")
+    assert done.returncode == 1
+    assert "failures_pct" in done.stdout and "pre-render" in done.stderr
+    assert (project / "_book" / "index.html").read_bytes() == good
 
 
 def test_a_cell_exception_fails_naming_chapter_and_cell(rendered):
     project, _ = rendered
-    chapter = project / "chapters" / "methods.qmd"
-    text = chapter.read_text(encoding="utf-8")
-    chapter.write_text(text + "\n```{python}\n#| label: broken\nraise ValueError('boom')\n```\n", encoding="utf-8")
-    try:
+    broken = "\n```{python}\n#| label: broken\nraise ValueError('boom')\n```\n"
+    with edited(project / "chapters" / "methods.qmd", lambda text: text + broken):
         done = run_rederive(project, "render", "--fallback")
-        assert done.returncode == 1
-        assert re.search(r"chapters/methods.qmd, cell \d+ \(broken\): ValueError: boom", done.stderr), done.stderr
-        assert not list(project.glob("_book.tmp-*"))  # staging cleaned up
-    finally:
-        chapter.write_text(text, encoding="utf-8")
+    assert done.returncode == 1
+    assert re.search(r"chapters/methods.qmd, cell \d+ \(broken\): ValueError: boom", done.stderr), done.stderr
+    assert not list(project.glob("_book.tmp-*"))  # staging cleaned up
 
 
 def test_an_unresolved_crossref_fails_the_render(rendered):
     project, _ = rendered
-    chapter = project / "chapters" / "ledger.qmd"
-    text = chapter.read_text(encoding="utf-8")
-    chapter.write_text(text + "\nSee @fig-nowhere.\n", encoding="utf-8")
-    try:
+    with edited(project / "chapters" / "ledger.qmd", lambda text: text + "\nSee @fig-nowhere.\n"):
         done = run_rederive(project, "render", "--fallback")
-        assert done.returncode == 1 and "unresolved cross-reference(s): @fig-nowhere" in done.stderr
-    finally:
-        chapter.write_text(text, encoding="utf-8")
+    assert done.returncode == 1 and "unresolved cross-reference(s): @fig-nowhere" in done.stderr

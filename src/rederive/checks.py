@@ -78,9 +78,10 @@ def classify_rounded(printed: Number, derived: Fraction) -> str:
     return DISCREPANCY
 
 
-def grim_numerators(printed: Number, denominator: int) -> list[int]:
-    """Integer numerators k (0..denominator) whose k/denominator rounds to the printed %."""
-    lo, hi = printed.interval()
+def grim_numerators(printed: Number, denominator: int, truncated: bool = False) -> list[int]:
+    """Integer numerators k (0..denominator) whose k/denominator rounds (or, with truncated,
+    truncates) to the printed %."""
+    lo, hi = printed.truncation_interval() if truncated else printed.interval()
     return [k for k in range(denominator + 1) if lo <= percent_of_counts(k, denominator) < hi]
 
 
@@ -245,8 +246,7 @@ class Grim(Derivation):
         if ks:
             shown = ", ".join(f"{k}/{self.denominator} = {pct(percent_of_counts(k, self.denominator))}" for k in ks)
             return Result(REPRODUCED, shown)
-        lo, hi = printed.estimate.truncation_interval()
-        ks = [k for k in range(self.denominator + 1) if lo <= percent_of_counts(k, self.denominator) < hi]
+        ks = grim_numerators(printed.estimate, self.denominator, truncated=True)
         if ks:
             return Result(TRUNCATED, f"{ks[0]}/{self.denominator} = {pct(percent_of_counts(ks[0], self.denominator))}")
         return Result(DISCREPANCY, f"no count out of {self.denominator}")

@@ -56,6 +56,7 @@ def render_project(root: Path, force_fallback: bool = False) -> int:
 def _publish(staging: Path, root: Path) -> None:
     """Swap the finished render into place: the old one is removed only after the swap."""
     _write_ledger_exports(root, staging)
+    staging.chmod(0o755)  # mkdtemp makes it private; a website must be readable
     target = root / OUTPUT_DIR
     old = None
     if target.exists():
