@@ -301,12 +301,78 @@ class Within(Derivation):
         return Result(CONSISTENT if ok else INCONSISTENT, shown)
 
 
+def _combine(outcomes: list[str]) -> str:
+    """Several printed numbers checked together: the weakest outcome stands for all."""
+    if all(o == REPRODUCED for o in outcomes):
+        return REPRODUCED
+    if all(o in (REPRODUCED, TRUNCATED) for o in outcomes):
+        return TRUNCATED
+    return DISCREPANCY
+
+
+@dataclass(frozen=True)
+class Value(Derivation):
+    """A printed number (or P value) against one value computed from inputs."""
+
+    value: float | Fraction
+    shown: str = ""
+    check = "value"
+
+    def compare(self, printed: Reported) -> Result:
+        derived = Fraction(self.value)
+        shown = self.shown or f"{float(derived):.4g}"
+        if printed.estimate is None and printed.p is not None:
+            lo, hi = printed.p.interval()
+            if lo <= derived < hi:
+                return Result(REPRODUCED, shown)
+            if printed.p.comparator == "=":
+                t_lo, t_hi = printed.p.number.truncation_interval()
+                if t_lo <= derived < t_hi:
+                    return Result(TRUNCATED, shown)
+            return Result(DISCREPANCY, shown)
+        return Result(classify_rounded(printed.estimate, derived), shown)
+
+
+@dataclass(frozen=True)
+class PooledProportion(Derivation):
+    """A printed pooled proportion and its CI against a meta-analysis (proportions in [0, 1])."""
+
+    estimate: float
+    low: float
+    high: float
+    check = "pooled_proportion"
+
+    def compare(self, printed: Reported) -> Result:
+        scale = 100 if printed.is_percent else 1
+        derived = [Fraction(v) * scale for v in (self.estimate, self.low, self.high)]
+        numbers = [printed.estimate, *printed.ci]
+        outcome = _combine([classify_rounded(n, d) for n, d in zip(numbers, derived)])
+        unit = "%" if scale == 100 else ""
+        shown = f"{float(derived[0]):.4g}{unit} ({float(derived[1]):.4g}-{float(derived[2]):.4g}{unit})"
+        return Result(outcome, shown)
+
+
+@dataclass(frozen=True)
+class Range(Derivation):
+    """A printed range ("50-76.1%") against the smallest and largest of the values it summarises."""
+
+    low: float | Fraction
+    high: float | Fraction
+    shown: str = ""
+    check = "range"
+
+    def compare(self, printed: Reported) -> Result:
+        derived = (Fraction(self.low), Fraction(self.high))
+        outcome = _combine([classify_rounded(n, d) for n, d in zip(printed.range, derived)])
+        return Result(outcome, self.shown or f"{float(derived[0]):.4g} to {float(derived[1]):.4g}")
+
+
 INTRINSIC = {
     "p_from_ci": check_p_from_ci,
     "ci_consistency": check_ci_consistency,
     "median_in_range": check_median_in_range,
 }
-DERIVED = {cls.check: cls for cls in (Percent, Total, Grim, Agrees, Within)}
+DERIVED = {cls.check: cls for cls in (Percent, Total, Grim, Agrees, Within, Value, PooledProportion, Range)}
 
 # Which outcomes each check can produce: the register's `expected` must be one of them.
 POSSIBLE = {
@@ -319,6 +385,9 @@ POSSIBLE = {
     "grim": {REPRODUCED, TRUNCATED, DISCREPANCY},
     "agrees_with": {CONSISTENT, TRUNCATED, INCONSISTENT},
     "within": {CONSISTENT, INCONSISTENT},
+    "value": {REPRODUCED, TRUNCATED, DISCREPANCY},
+    "pooled_proportion": {REPRODUCED, TRUNCATED, DISCREPANCY},
+    "range": {REPRODUCED, TRUNCATED, DISCREPANCY},
 }
 # Consistency checks may guard an input; re-derivations make a row a claim.
 INPUT_CHECKS = {"none", "ci_consistency", "median_in_range"}

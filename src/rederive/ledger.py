@@ -12,13 +12,12 @@ import csv
 import importlib
 import io
 import json
-import re
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
 
 from . import checks
-from .register import Problem, RegisterError, Row, Source, load_all, normalise_space
+from .register import Problem, RegisterError, Row, Source, Table, load_all, quote_contains
 from .reported import Reported
 
 FIELDS = ["id", "source", "seed", "location", "quote", "reported", "corrected", "role", "check",
@@ -49,6 +48,13 @@ class Inputs:
     def value(self, row_id: str) -> Fraction:
         """A printed estimate's exact value."""
         return self[row_id].value
+
+    def table(self, name: str) -> Table:
+        """A table the source prints (data/<source>/<name>.csv)."""
+        try:
+            return self.source.tables[name]
+        except KeyError:
+            raise UnknownInput(f"table {name}") from None
 
 
 @dataclass(frozen=True)
@@ -105,17 +111,6 @@ class Ledger:
         for r in self.rows:
             writer.writerow(asdict(r))
         return buf.getvalue()
-
-
-def quote_contains(quote: str, reported: str) -> bool:
-    """The printed value occurs in its quote as a whole number: "201" is not in "2018"."""
-    text = normalise_space(reported)
-    pattern = re.escape(text)
-    if text[:1].isdigit() or text[:1] == ".":
-        pattern = r"(?<![\d.])" + pattern
-    if text[-1:].isdigit():
-        pattern += r"(?!\.?\d)"
-    return re.search(pattern, normalise_space(quote)) is not None
 
 
 def _evaluate(row: Row, derivations: dict, problems: list[Problem]) -> checks.Result | None:

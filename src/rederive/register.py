@@ -59,6 +59,17 @@ class Row:
     value: Reported  # parsed from `corrected` when there is one, else from `reported`
 
 
+@dataclass(frozen=True)
+class Table:
+    """A table printed by the source, one CSV row per printed row: cells as printed, plus the
+    row's verbatim `quote`. Columns in `not_printed` are this report's own (a subgroup label)."""
+
+    name: str
+    file: str
+    rows: list[dict]
+    not_printed: tuple = ()
+
+
 @dataclass
 class Source:
     id: str
@@ -68,6 +79,7 @@ class Source:
     citation: str
     directory: Path
     rows: list[Row] = field(default_factory=list)
+    tables: dict = field(default_factory=dict)
 
     def row(self, row_id: str) -> Row:
         for r in self.rows:
@@ -78,6 +90,48 @@ class Source:
 
 def normalise_space(text: str) -> str:
     return " ".join(text.split())
+
+
+def quote_contains(quote: str, printed: str) -> bool:
+    """The printed value occurs in its quote as a whole number: "201" is not in "2018"."""
+    text = normalise_space(printed)
+    pattern = re.escape(text)
+    if text[:1].isdigit() or text[:1] == ".":
+        pattern = r"(?<![\d.])" + pattern
+    if text[-1:].isdigit():
+        pattern += r"(?!\.?\d)"
+    return re.search(pattern, normalise_space(quote)) is not None
+
+
+def _load_table(directory: Path, root: Path, name: str, spec: dict, problems: list[Problem]) -> Table | None:
+    path = directory / f"{name}.csv"
+    rel = str(path.relative_to(root))
+    if not path.exists():
+        problems.append(Problem(rel, None, None, f"table {name!r} named in source.yml is missing"))
+        return None
+    not_printed = tuple((spec or {}).get("not_printed", []))
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        if "quote" not in (reader.fieldnames or []):
+            problems.append(Problem(rel, 1, "quote", "a table needs a quote column (the printed row, verbatim)"))
+            return None
+        rows = []
+        for raw in reader:
+            line = reader.line_num
+            if None in raw:
+                problems.append(Problem(rel, line, "-", f"{len(raw[None])} field(s) more than the header has"))
+                continue
+            quote = (raw.get("quote") or "").strip()
+            if not quote:
+                problems.append(Problem(rel, line, "quote", "empty"))
+            for column, cell in raw.items():
+                cell = (cell or "").strip()
+                if column in ("quote", *not_printed) or not cell or not quote:
+                    continue
+                if not quote_contains(quote, cell):
+                    problems.append(Problem(rel, line, column, f"{cell!r} is not in the row's quote"))
+            rows.append({**{k: (v or "").strip() for k, v in raw.items()}, "line": line})
+    return Table(name, rel, rows, not_printed)
 
 
 def _read_source_meta(directory: Path, root: Path, problems: list[Problem]) -> dict | None:
@@ -177,9 +231,14 @@ def load_source(directory: Path, root: Path, problems: list[Problem]) -> Source 
                 rows.append(row)
     if meta is None:
         return None
+    tables = {}
+    for name, spec in (meta.get("tables") or {}).items():
+        table = _load_table(directory, root, name, spec, problems)
+        if table is not None:
+            tables[name] = table
     return Source(id=directory.name, short=str(meta.get("short", "")), title=str(meta.get("title", "")),
                   seed=str(meta.get("seed", "")), citation=str(meta.get("citation", "")),
-                  directory=directory, rows=rows)
+                  directory=directory, rows=rows, tables=tables)
 
 
 def load_all(root: Path) -> list[Source]:

@@ -27,12 +27,12 @@ _NOT_REACHED = r"(?:not\s+reached(?:\s*\[\s*NR\s*\])?|not\s+estimable|not\s+eval
 _BOUND = rf"(?:{_NUM}|{_NOT_REACHED})"
 _SEP = r"\s*(?:-|–|—|;|\bto\b)\s*"
 _UNIT = r"(?:%|months?|days?|weeks?|years?|patients?)"
-_LABEL = r"(?:HR|OR|RR|IRR|n|N)"
+_LABEL = r"(?:HR|OR|RR|IRR|ORR|CR|I²|I2|n|N)"
 
 _P = re.compile(rf"\b[Pp]\s*(=|<=|>=|<|>|≤|≥)\s*({_NUM})")
-_CI = re.compile(rf"(\d+)\s*%\s*CI\s*[,:]?\s*({_BOUND}){_SEP}({_BOUND})(?:\s*{_UNIT})?")
+_CI = re.compile(rf"(\d+)\s*%\s*CI\s*(?:[,:]|\bof\b)?\s*({_BOUND}){_SEP}({_BOUND})(?:\s*{_UNIT})?")
 _RANGE = re.compile(rf"\brange\s*[:,]?\s*({_NUM}){_SEP}({_NUM})")
-_BARE_CI = re.compile(rf"(?<![\d.])({_NUM})\s*(?:-|–|—)\s*({_NUM})")
+_BARE_INTERVAL = re.compile(rf"(?<![\d.])({_NUM})(?:\s*%)?\s*(?:-|–|—|\bto\b)\s*({_NUM})(?:\s*({_UNIT}))?")
 _ESTIMATE = re.compile(
     rf"(?:\b({_LABEL})\b\s*[,:=]?\s*)?({_BOUND})(?:\s*({_UNIT}))?(?![\w%])"
 )
@@ -142,6 +142,12 @@ class Reported:
         return self.estimate.value
 
 
+def _normalise_unit(unit: str | None) -> str | None:
+    if unit and unit != "%":
+        return unit.rstrip("s") + "s"  # "month" and "months" alike
+    return unit
+
+
 def _normalise_comparator(c: str) -> str:
     return {"≤": "<=", "≥": ">="}.get(c, c)
 
@@ -167,20 +173,21 @@ def parse(text: str) -> Reported:
         fields["ci"] = (Number.parse(m.group(2)), Number.parse(m.group(3)))
     if m := take(_RANGE):
         fields["range"] = (Number.parse(m.group(1)), Number.parse(m.group(2)))
-    if "ci" not in fields and "range" not in fields:
-        # "0.644, 0.546-0.735": an estimate followed by an unlabelled interval (taken as 95% CI)
-        probe = _BARE_CI.search(rest)
-        if probe and _ESTIMATE.search(rest[: probe.start()]):
-            m = take(_BARE_CI)
-            fields["ci_level"] = 95
-            fields["ci"] = (Number.parse(m.group(1)), Number.parse(m.group(2)))
+    if "ci" not in fields and "range" not in fields and (probe := _BARE_INTERVAL.search(rest)):
+        m = take(_BARE_INTERVAL)
+        bounds = (Number.parse(m.group(1)), Number.parse(m.group(2)))
+        if _ESTIMATE.search(rest[: probe.start()]):
+            # "0.644, 0.546-0.735": an estimate, then an unlabelled interval (taken as 95% CI)
+            fields["ci_level"], fields["ci"] = 95, bounds
+        else:
+            # "50-76.1%", "13 to 42 months": a range on its own
+            fields["range"] = bounds
+            if m.group(3):
+                fields["unit"] = _normalise_unit(m.group(3))
     if m := take(_ESTIMATE):
         fields["label"] = m.group(1)
         fields["estimate"] = Number.parse(m.group(2))
-        unit = m.group(3)
-        if unit and unit != "%":
-            unit = unit.rstrip("s") + "s"  # "month" and "months" alike
-        fields["unit"] = unit
+        fields["unit"] = _normalise_unit(m.group(3))
     if not _LEFTOVER_OK.match(rest):
         leftover = " ".join(rest.split())
         raise ParseError(f"cannot parse {text!r}: unread text {leftover!r}")
