@@ -29,6 +29,18 @@ def test_every_quote_occurs_verbatim_in_its_seed():
         seed = normalise_space((SEEDS / source.seed).read_text(encoding="utf-8"))
         missing = [row.id for row in source.rows if normalise_space(row.quote) not in seed]
         assert not missing, f"{source.id}: quotes not verbatim in {source.seed}: {missing}"
+        for table in source.tables.values():
+            rows = [r["line"] for r in table.rows if normalise_space(r["quote"]) not in seed]
+            assert not rows, f"{table.file}: rows not verbatim in {source.seed}: lines {rows}"
+
+
+def test_a_table_cell_that_is_not_in_its_printed_row_is_bad_input(project):
+    path = project / "data/shen2025/table2.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Mosunetuzumab,11(40),6(23)", "Mosunetuzumab,12(40),6(23)", 1), encoding="utf-8")
+    done = run_rederive(project, "check")
+    assert done.returncode == 2
+    assert "data/shen2025/table2.csv:2 [orr]: '12(40)' is not in the row's quote" in done.stderr
 
 
 def test_a_malformed_register_reports_every_problem_at_once_with_file_row_and_column(project):

@@ -17,6 +17,7 @@ it negative), REML tau2, the ML logit-normal GLMM, and the prediction interval.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,16 +61,24 @@ def study_ci(events, n, method: str = "wilson") -> tuple[np.ndarray, np.ndarray]
     return proportion_confint(np.asarray(events), np.asarray(n), alpha=0.05, method=method)
 
 
+def _combine(y, v, method_re: str):
+    """statsmodels' combine_effects, quietly: with a negative DL tau2 it takes the square root
+    of a negative variance and warns; this module truncates tau2 itself."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return combine_effects(np.asarray(y, float), np.asarray(v, float), method_re=method_re)
+
+
 # --- tau2 estimators ------------------------------------------------------------------------
 
 def tau2_dl(y, v) -> float:
     """DerSimonian-Laird, truncated at 0 as the estimator is defined (statsmodels does not)."""
-    return max(float(combine_effects(np.asarray(y), np.asarray(v), method_re="dl").tau2), 0.0)
+    return max(float(_combine(y, v, "dl").tau2), 0.0)
 
 
 def tau2_pm(y, v) -> float:
     """Paule-Mandel, by statsmodels' iteration."""
-    return max(float(combine_effects(np.asarray(y), np.asarray(v), method_re="pm").tau2), 0.0)
+    return max(float(_combine(y, v, "pm").tau2), 0.0)
 
 
 def tau2_reml(y, v) -> float:
@@ -110,7 +119,7 @@ class Pooled:
 
 
 def _heterogeneity(y, v) -> tuple[float, float, float]:
-    res = combine_effects(np.asarray(y), np.asarray(v), method_re="dl")
+    res = _combine(y, v, "dl")
     q, df = float(res.q), len(y) - 1
     i2 = 100 * max(0.0, (q - df) / q) if q > 0 else 0.0
     return q, i2, float(stats.chi2.sf(q, df)) if df > 0 else float("nan")

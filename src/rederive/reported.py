@@ -36,7 +36,10 @@ _BARE_INTERVAL = re.compile(rf"(?<![\d.])({_NUM})(?:\s*%)?\s*(?:-|–|—|\bto\b
 _ESTIMATE = re.compile(
     rf"(?:\b({_LABEL})\b\s*[,:=]?\s*)?({_BOUND})(?:\s*({_UNIT}))?(?![\w%])"
 )
-_LEFTOVER_OK = re.compile(r"^[\s,;()\[\]]*$")
+_LEFTOVER_OK = re.compile(r"^[\s,;()\[\]*]*$")  # "*": a footnote mark
+# Counts the sources spell out ("Nine trials", "Fifty-four patients").
+_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split())}
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,8 @@ def parse(text: str) -> Reported:
     """Parse one printed statement; raise ParseError naming what could not be read."""
     if not isinstance(text, str) or not text.strip():
         raise ParseError("empty reported value")
+    if text.strip().lower() in _WORDS:
+        return Reported(text=text, estimate=Number(text.strip(), Fraction(_WORDS[text.strip().lower()]), 0))
     rest = text
     fields: dict = {}
 
