@@ -10,7 +10,7 @@ CONFIG = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
 CHAPTERS = CONFIG["book"]["chapters"]
 
 # Numbers that may appear in prose because they are definitions or illustrations, not results.
-ALLOWED = {"0.05", "1.96", "95%", "22.7%", "22.7", "22.65", "22.75", "22.8", "18.0%", "50%"}
+ALLOWED = {"0.05", "5%", "1.96", "95%", "22.7%", "22.7", "22.65", "22.75", "22.8", "18.0%", "50%"}
 
 
 def test_the_book_is_a_quarto_book_with_html_and_typst_and_a_prerender_check():
