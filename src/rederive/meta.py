@@ -154,6 +154,17 @@ def metaprop(events, n, tau2: str = "DL", ci: str = "normal") -> Pooled:
                   t2, q, i2, p_het, pi[0], pi[1], fallback, tuple(100 * w / w.sum()))
 
 
+def glmm_negative_loglik(events, n, mu: float, tau: float, nodes: int = 60) -> float:
+    """-log L of the logit-normal binomial model, u_i integrated by Gauss-Hermite quadrature."""
+    x, n = np.asarray(events, float), np.asarray(n, float)
+    gh_x, gh_w = np.polynomial.hermite.hermgauss(nodes)
+    eta = mu + math.sqrt(2) * tau * gh_x[None, :]
+    ll = x[:, None] * -np.logaddexp(0, -eta) + (n - x)[:, None] * -np.logaddexp(0, eta)
+    top = ll.max(axis=1, keepdims=True)
+    marginal = top[:, 0] + np.log((np.exp(ll - top) * gh_w[None, :]).sum(axis=1) / math.sqrt(math.pi))
+    return -float(marginal.sum())
+
+
 def glmm_logit(events, n, nodes: int = 60) -> Pooled:
     """Logit-normal random-intercept binomial model fitted by maximum likelihood.
 
@@ -161,18 +172,9 @@ def glmm_logit(events, n, nodes: int = 60) -> Pooled:
     Hermite quadrature (statsmodels offers only a Bayesian binomial mixed GLM). The CI of mu is
     Wald, from the observed information, as in metafor's rma.glmm."""
     x, n = np.asarray(events, float), np.asarray(n, float)
-    gh_x, gh_w = np.polynomial.hermite.hermgauss(nodes)
 
     def negative_loglik(theta):
-        mu, log_tau = theta
-        tau = math.exp(log_tau)
-        eta = mu + math.sqrt(2) * tau * gh_x[None, :]
-        logp = -np.logaddexp(0, -eta)
-        log1mp = -np.logaddexp(0, eta)
-        ll = x[:, None] * logp + (n - x)[:, None] * log1mp
-        m = ll.max(axis=1, keepdims=True)
-        marginal = m[:, 0] + np.log((np.exp(ll - m) * gh_w[None, :]).sum(axis=1) / math.sqrt(math.pi))
-        return -float(marginal.sum())
+        return glmm_negative_loglik(x, n, theta[0], math.exp(theta[1]), nodes)
 
     pooled_logit = math.log((x.sum() + 0.5) / (n.sum() - x.sum() + 0.5))
     best = None
@@ -182,12 +184,13 @@ def glmm_logit(events, n, nodes: int = 60) -> Pooled:
         if best is None or fit.fun < best.fun:
             best = fit
     mu, log_tau = best.x
-    h = 1e-4
-    second = (negative_loglik([mu + h, log_tau]) - 2 * best.fun + negative_loglik([mu - h, log_tau])) / h**2
-    se = 1 / math.sqrt(second)
     tau2 = math.exp(2 * log_tau)
-    if tau2 < 1e-8:
+    hessian = _hessian(negative_loglik, best.x)
+    if tau2 < 1e-8:  # tau at its boundary: the likelihood is flat in log tau
         tau2 = 0.0
+        se = 1 / math.sqrt(hessian[0, 0])
+    else:
+        se = math.sqrt(np.linalg.inv(hessian)[0, 0])
     expit = lambda z: 1 / (1 + math.exp(-z))  # noqa: E731
     y, v = freeman_tukey(x, n)
     q, i2, p_het = _heterogeneity(y, v)
@@ -198,6 +201,17 @@ def glmm_logit(events, n, nodes: int = 60) -> Pooled:
         pi = (expit(mu - spread), expit(mu + spread))
     return Pooled("GLMM, logit-normal, ML", k, expit(mu), expit(mu - Z95 * se), expit(mu + Z95 * se),
                   tau2, q, i2, p_het, pi[0], pi[1])
+
+
+def _hessian(fun, x, h: float = 1e-4) -> np.ndarray:
+    """Central-difference Hessian of a function of two parameters."""
+    x = np.asarray(x, float)
+    out = np.empty((2, 2))
+    for i in range(2):
+        for j in range(2):
+            ei, ej = np.eye(2)[i] * h, np.eye(2)[j] * h
+            out[i, j] = (fun(x + ei + ej) - fun(x + ei - ej) - fun(x - ei + ej) + fun(x - ei - ej)) / (4 * h * h)
+    return out
 
 
 def leave_one_out(events, n, **kwargs) -> list[Pooled]:
