@@ -290,14 +290,16 @@ class Within(Derivation):
     """A printed value must lie within bounds that other inputs imply (why: `reason`)."""
 
     low: Fraction | float
-    high: Fraction | float
+    high: Fraction | float | None  # None: no upper bound
     reason: str
     check = "within"
 
     def compare(self, printed: Reported) -> Result:
         lo, hi = printed.estimate.interval()
-        ok = hi > Fraction(self.low) and lo <= Fraction(self.high)
-        shown = f"between {float(self.low):.3g} and {float(self.high):.3g} ({self.reason})"
+        ok = hi > Fraction(self.low) and (self.high is None or lo <= Fraction(self.high))
+        bound = f"at least {float(self.low):.3g}" if self.high is None else \
+            f"between {float(self.low):.3g} and {float(self.high):.3g}"
+        shown = f"{bound} ({self.reason})"
         return Result(CONSISTENT if ok else INCONSISTENT, shown)
 
 
@@ -367,12 +369,24 @@ class Range(Derivation):
         return Result(outcome, self.shown or f"{float(derived[0]):.4g} to {float(derived[1]):.4g}")
 
 
+@dataclass(frozen=True)
+class Feasible(Derivation):
+    """A printed value that some exact enumeration can produce (count: how many ways)."""
+
+    count: int
+    shown: str
+    check = "feasible"
+
+    def compare(self, printed: Reported) -> Result:
+        return Result(CONSISTENT if self.count > 0 else INCONSISTENT, self.shown)
+
+
 INTRINSIC = {
     "p_from_ci": check_p_from_ci,
     "ci_consistency": check_ci_consistency,
     "median_in_range": check_median_in_range,
 }
-DERIVED = {cls.check: cls for cls in (Percent, Total, Grim, Agrees, Within, Value, PooledProportion, Range)}
+DERIVED = {cls.check: cls for cls in (Percent, Total, Grim, Agrees, Within, Value, PooledProportion, Range, Feasible)}
 
 # Which outcomes each check can produce: the register's `expected` must be one of them.
 POSSIBLE = {
@@ -388,6 +402,7 @@ POSSIBLE = {
     "value": {REPRODUCED, TRUNCATED, DISCREPANCY},
     "pooled_proportion": {REPRODUCED, TRUNCATED, DISCREPANCY},
     "range": {REPRODUCED, TRUNCATED, DISCREPANCY},
+    "feasible": {CONSISTENT, INCONSISTENT},
 }
 # Consistency checks may guard an input; re-derivations make a row a claim.
 INPUT_CHECKS = {"none", "ci_consistency", "median_in_range"}

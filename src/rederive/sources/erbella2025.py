@@ -1,0 +1,23 @@
+"""Erbella 2025 (Blood Adv): late failure after CAR T cells in 298 DESCAR-T patients.
+
+Known through an education summary: percentages without counts, so each is checked for the
+counts it allows (GRIM); hazard ratios are checked against their intervals in the ledger.
+"""
+
+from ..checks import Grim, Within
+
+
+def systemic_count(x) -> int:
+    """Patients given systemic therapy: 76.5% of 298 to the nearest patient. The erb_systemic
+    row checks that this count really gives the printed percentage (it is the only one that does)."""
+    return round(x.value("erb_systemic") * x.n("erb_n") / 100)
+
+
+def derive(x):
+    n = x.n("erb_n")
+    d = {key: Grim(n) for key in ("erb_dlbcl", "erb_stage", "erb_aaipi", "erb_systemic")}
+    treated = systemic_count(x)
+    d["erb_orr"] = Grim(treated)
+    d["erb_crr"] = Grim(treated)
+    d["erb_pfs2_below_os2"] = Within(0, x.value("erb_os2"), "median OS-2 of the same patients")
+    return d
