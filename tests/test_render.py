@@ -72,10 +72,10 @@ def test_a_changed_number_fails_the_render_and_keeps_the_last_good_one(rendered)
 def test_a_cell_exception_fails_naming_chapter_and_cell(rendered):
     project, _ = rendered
     broken = "\n```{python}\n#| label: broken\nraise ValueError('boom')\n```\n"
-    with edited(project / "chapters" / "methods.qmd", lambda text: text + broken):
+    with edited(project / "index.qmd", lambda text: text + broken):
         done = run_rederive(project, "render", "--fallback")
     assert done.returncode == 1
-    assert re.search(r"chapters/methods.qmd, cell \d+ \(broken\): ValueError: boom", done.stderr), done.stderr
+    assert re.search(r"index.qmd, cell \d+ \(broken\): ValueError: boom", done.stderr), done.stderr
     assert not list(project.glob("_book.tmp-*"))  # staging cleaned up
 
 

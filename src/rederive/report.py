@@ -71,6 +71,12 @@ class Report:
         """Rows whose expected outcome is not a clean reproduction: the documented findings."""
         return [r for r in self.rows(source) if r.expected not in checks.GOOD_OUTCOMES]
 
+    def findings_list(self, source: str, extra: tuple[str, ...] = ()):
+        """The documented findings of a source as a Markdown list, for its callout."""
+        items = [f"**{r.id}** ({r.location}): printed {r.reported!r}; derived {r.derived or 'nothing to derive'}; "
+                 f"*{r.outcome}*. {r.note}" for r in self.findings(source)]
+        return md_list(items + list(extra))
+
     def status(self) -> pd.DataFrame:
         """Per source: rows, claims and counts by outcome; the index page's table."""
         records = []
