@@ -51,9 +51,3 @@ def matching(n: int, printed: Number) -> list[Path]:
     lo, hi = printed.interval()
     return [p for p in reachable(n) if lo <= 100 * p.estimate < hi]
 
-
-def nearest(n: int, printed: Number, count: int = 3) -> list[Path]:
-    """The attainable estimates closest to the printed value (for when none matches)."""
-    target = printed.value
-    values = sorted({p.estimate for p in reachable(n)}, key=lambda s: abs(100 * s - target))[:count]
-    return [min((p for p in reachable(n) if p.estimate == v), key=lambda p: (p.events, p.censored)) for v in values]
