@@ -1,24 +1,28 @@
-"""python -m rederive check | ledger | render"""
+"""python -m rederive check | ledger | pin | render
+
+Exit codes: 0 all outcomes as expected; 1 an outcome differs (a finding changed); 2 bad input
+(every problem listed, one line each, naming file, row and column).
+"""
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
 
-from . import checks
+from . import outcomes
 from .ledger import Ledger, build
+from .paths import NoProject, project_root
 from .register import RegisterError
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT = 0, 1, 2
 
 
-def project_root(start: Path | None = None) -> Path:
-    """The folder holding _quarto.yml, searched upwards from start (default: cwd)."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / "_quarto.yml").exists() and (folder / "data").is_dir():
-            return folder
-    raise SystemExit(f"rederive: no project (a folder with _quarto.yml and data/) at or above {here}")
+def _root() -> Path:
+    try:
+        return project_root()
+    except NoProject as exc:
+        print(f"rederive: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
 
 
 def load_or_exit(root: Path) -> Ledger:
@@ -33,7 +37,7 @@ def load_or_exit(root: Path) -> Ledger:
 
 def summary_lines(ledger: Ledger) -> list[str]:
     counts = ledger.counts()
-    used = [o for o in checks.OUTCOMES if any(o in c for c in counts.values())]
+    used = [o for o in outcomes.ORDER if any(o in c for c in counts.values())]
     width = max([len(s) for s in counts] + [6])
     header = f"{'source':<{width}}  {'rows':>4}  " + "  ".join(used) + "  unexpected"
     lines = [header]
@@ -45,9 +49,13 @@ def summary_lines(ledger: Ledger) -> list[str]:
 
 
 def cmd_check(args) -> int:
-    ledger = load_or_exit(project_root())
+    root = _root()
+    ledger = load_or_exit(root)
     for line in summary_lines(ledger):
         print(line)
+    if args.save:
+        from .store import save
+        save(ledger, root, Path(args.save))
     bad = ledger.unexpected()
     if not bad:
         print(f"ok: all {len(ledger.rows)} outcomes are as the register expects")
@@ -56,12 +64,12 @@ def cmd_check(args) -> int:
     for r in bad:
         print(f"  {r.id} ({r.file}:{r.line}): expected {r.expected!r}, got {r.outcome!r}; "
               f"reported {r.reported!r}, derived {r.derived or '-'}"
-              + (f"; {r.detail}" if r.detail else "") + f"; quote: \"{r.quote}\"")
+              + (f"; {r.detail}" if r.detail else "") + (f"; quote: \"{r.quote}\"" if r.quote else ""))
     return EXIT_MISMATCH
 
 
 def cmd_ledger(args) -> int:
-    ledger = load_or_exit(project_root())
+    ledger = load_or_exit(_root())
     text = ledger.to_json() if args.format == "json" else ledger.to_csv()
     if args.output:
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)
@@ -71,19 +79,30 @@ def cmd_ledger(args) -> int:
     return EXIT_OK
 
 
+def cmd_pin(args) -> int:
+    from .pinning import pin
+    return pin(_root(), args.update, args.note)
+
+
 def cmd_render(args) -> int:
     from .render import render_project
-    return render_project(project_root(), force_fallback=args.fallback)
+    return render_project(_root(), force_fallback=args.fallback)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="rederive", description=__doc__)
+    parser = argparse.ArgumentParser(prog="rederive", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("check", help="compare every outcome with the register's expectation")
+    p = sub.add_parser("check", help="compare every outcome with the register's expectation")
+    p.add_argument("--save", help="also save the ledger here, for the chapters of this render to load")
     p = sub.add_parser("ledger", help="export every row with its derived value and outcome")
     p.add_argument("--format", choices=["json", "csv"], default="json")
     p.add_argument("--output", help="write here instead of stdout")
+    p = sub.add_parser("pin", help="pin new analysis results in data/analyses.csv; --update moved ones")
+    p.add_argument("--update", nargs="*", default=[], metavar="ID",
+                   help="re-pin these moved results (ids, or a prefix ending in '.')")
+    p.add_argument("--note", default="", help="why the pinned values changed (required with --update)")
     p = sub.add_parser("render", help="render the book (Quarto if installed, else the fallback)")
     p.add_argument("--fallback", action="store_true", help="use the fallback even if quarto is on PATH")
     args = parser.parse_args(argv)
-    return {"check": cmd_check, "ledger": cmd_ledger, "render": cmd_render}[args.command](args)
+    return {"check": cmd_check, "ledger": cmd_ledger, "pin": cmd_pin, "render": cmd_render}[args.command](args)

@@ -1,10 +1,12 @@
-"""The ledger: every register row with its derived value, outcome and verdict.
+"""The ledger: every register row with its derived value, outcome and verdict, and every result
+the report computes itself against its pin.
 
 For each source it runs rederive.sources.<source>.derive(inputs), enforces coverage both ways
 (every claim with a derived check has a derivation, every derivation has such a claim), runs
 the intrinsic checks on the rows that carry them, and compares each outcome with the one the
 register expects. A row whose `reported` text is not in its own `quote` is *misquoted*, which
-no register may expect: that is what makes a silently edited number fail the build.
+no register may expect: that is what makes a silently edited number fail the build. Then it
+runs rederive.analyses and compares every shown result with data/analyses.csv.
 """
 from __future__ import annotations
 
@@ -12,49 +14,21 @@ import csv
 import importlib
 import io
 import json
-from dataclasses import asdict, dataclass
-from fractions import Fraction
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import checks
-from .register import Problem, RegisterError, Row, Source, Table, load_all, quote_contains
+from . import analyses as analyses_
+from . import cache as cache_
+from . import checks, outcomes, pins
+from .inputs import Inputs, UnknownInput
+from .register import Problem, RegisterError, Row, Source, load_all, quote_contains
 from .reported import Reported
+from .result import Result
+from .values import Pin
 
 FIELDS = ["id", "source", "seed", "location", "quote", "reported", "corrected", "role", "check",
-          "derived", "outcome", "expected", "ok", "note", "detail", "file", "line"]
-
-
-class UnknownInput(KeyError):
-    pass
-
-
-class Inputs:
-    """A source's printed values by id, as its derive() function reads them."""
-
-    def __init__(self, source: Source):
-        self._rows = {r.id: r for r in source.rows}
-        self.source = source
-
-    def __getitem__(self, row_id: str) -> Reported:
-        try:
-            return self._rows[row_id].value
-        except KeyError:
-            raise UnknownInput(row_id) from None
-
-    def n(self, row_id: str) -> int:
-        """A printed count."""
-        return self[row_id].count
-
-    def value(self, row_id: str) -> Fraction:
-        """A printed estimate's exact value."""
-        return self[row_id].value
-
-    def table(self, name: str) -> Table:
-        """A table the source prints (data/<source>/<name>.csv)."""
-        try:
-            return self.source.tables[name]
-        except KeyError:
-            raise UnknownInput(f"table {name}") from None
+          "derived", "inputs", "outcome", "expected", "ok", "note", "detail", "file", "line"]
+ANALYSIS_ROLE = "analysis"
 
 
 @dataclass(frozen=True)
@@ -68,7 +42,7 @@ class LedgerRow:
     corrected: str
     role: str
     check: str
-    derived: str
+    derived: str  # the derived value as text
     outcome: str
     expected: str
     ok: bool
@@ -76,12 +50,46 @@ class LedgerRow:
     detail: str
     file: str
     line: int
+    inputs: tuple = ()  # ids (and tables) its derivation read
+    value: object = field(default=None, compare=False)  # the derived value as data (rederive.values)
+    printed: Reported | None = field(default=None, compare=False)  # the printed value, parsed
+
+    def to_json(self) -> dict:
+        out = {k: getattr(self, k) for k in FIELDS}
+        out["inputs"] = list(self.inputs)
+        out["derived_value"] = self.value.to_json() if self.value is not None else None
+        out["printed_value"] = _printed_json(self.printed)
+        return out
+
+    def to_csv(self) -> dict:
+        out = {k: getattr(self, k) for k in FIELDS}
+        out["inputs"] = " ".join(self.inputs)
+        return out
+
+
+def _printed_json(r: Reported | None) -> dict | None:
+    if r is None:
+        return None
+
+    def num(n):
+        return None if n is None or n.value is None else float(n.value)
+
+    out = {"estimate": num(r.estimate), "unit": r.unit, "label": r.label}
+    if r.ci:
+        out["ci"] = [num(r.ci[0]), num(r.ci[1])]
+        out["ci_level"] = r.ci_level
+    if r.range:
+        out["range"] = [num(r.range[0]), num(r.range[1])]
+    if r.p:
+        out["p"] = {"comparator": r.p.comparator, "value": num(r.p.number)}
+    return out
 
 
 class Ledger:
-    def __init__(self, sources: list[Source], rows: list[LedgerRow]):
+    def __init__(self, sources: list[Source], rows: list[LedgerRow], analyses: list | None = None):
         self.sources = {s.id: s for s in sources}
         self.rows = rows
+        self.analyses = {a.name: a for a in analyses or []}
         self._by_id = {r.id: r for r in rows}
 
     def __getitem__(self, row_id: str) -> LedgerRow:
@@ -94,30 +102,30 @@ class Ledger:
         return [r for r in self.rows if not r.ok and (source is None or r.source == source)]
 
     def counts(self) -> dict[str, dict[str, int]]:
-        """{source: {outcome: count}} in the order of checks.OUTCOMES."""
+        """{source: {outcome: count}} in the order of outcomes.ORDER."""
         out: dict[str, dict[str, int]] = {}
         for s in self.sources:
             rows = [r for r in self.rows if r.source == s]
-            out[s] = {o: n for o in checks.OUTCOMES if (n := sum(r.outcome == o for r in rows))}
+            out[s] = {o: n for o in outcomes.ORDER if (n := sum(r.outcome == o for r in rows))}
         return out
 
     def to_json(self) -> str:
-        return json.dumps([asdict(r) for r in self.rows], indent=2, ensure_ascii=False)
+        return json.dumps([r.to_json() for r in self.rows], indent=2, ensure_ascii=False)
 
     def to_csv(self) -> str:
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\n")
         writer.writeheader()
         for r in self.rows:
-            writer.writerow(asdict(r))
+            writer.writerow(r.to_csv())
         return buf.getvalue()
 
 
-def _evaluate(row: Row, derivations: dict, problems: list[Problem]) -> checks.Result | None:
+def _evaluate(row: Row, derivations: dict, problems: list[Problem]) -> Result | None:
     if not quote_contains(row.quote, row.reported):
-        return checks.Result(checks.MISQUOTED, "", f"reported {row.reported!r} does not occur in its quote")
+        return Result(outcomes.MISQUOTED, None, "", f"reported {row.reported!r} does not occur in its quote")
     if row.check == "none":
-        return checks.Result(checks.INPUT, "")
+        return Result(outcomes.INPUT, None)
     try:
         if row.check in checks.INTRINSIC:
             return checks.INTRINSIC[row.check](row.value)
@@ -134,21 +142,21 @@ def _evaluate(row: Row, derivations: dict, problems: list[Problem]) -> checks.Re
         return None
 
 
-def _derivations(source: Source, problems: list[Problem]) -> dict:
+def _derivations(source: Source, problems: list[Problem]):
     module_file = f"src/rederive/sources/{source.id}.py"
     try:
         module = importlib.import_module(f"rederive.sources.{source.id}")
     except ModuleNotFoundError:
         problems.append(Problem(module_file, None, None, f"no derivation module for source {source.id!r}"))
-        return {}
+        return {}, {}
     try:
         derivations = module.derive(Inputs(source))
     except UnknownInput as exc:
         problems.append(Problem(module_file, None, None, f"derive() reads id {exc.args[0]!r}, which is not in the register"))
-        return {}
-    except (ValueError, ZeroDivisionError, AttributeError, TypeError) as exc:
+        return {}, {}
+    except (ValueError, ZeroDivisionError, AttributeError, TypeError, IndexError, KeyError) as exc:
         problems.append(Problem(module_file, None, None, f"derive() failed on the register's values: {exc}"))
-        return {}
+        return {}, {}
     rows = {r.id: r for r in source.rows}
     for claim_id in derivations:
         row = rows.get(claim_id)
@@ -161,16 +169,48 @@ def _derivations(source: Source, problems: list[Problem]) -> dict:
         if row.check in checks.DERIVED and row.id not in derivations:
             problems.append(Problem(row.file, row.line, "check",
                                     f"claim {row.id!r} ({row.check}) has no derivation in {module_file}"))
-    return derivations
+    return derivations, getattr(derivations, "provenance", {})
 
 
-def build(root: Path) -> Ledger:
+def _analysis_rows(root: Path, sources: list[Source], problems: list[Problem]):
+    """Every result of rederive.analyses as a ledger row, compared with its pin."""
+    cache = cache_.load(root)
+    found = analyses_.run(sources, problems, cache)
+    cache_.save(root, cache)
+    pinned = pins.load(root, problems)
+    seeds = {s.id: s.seed for s in sources}
+    rows, seen = [], set()
+    for analysis in found:
+        for key, value in analyses_.flatten(analysis.result).items():
+            row_id = f"{analysis.name}.{key}"
+            seen.add(row_id)
+            pin = pinned.get(row_id)
+            if pin is None:
+                problems.append(Problem(pins.FILE, None, "id", f"{row_id!r} has no pin (python -m rederive pin adds it)"))
+                continue
+            ok = analyses_.matches(value, pin.value, pin.digits)
+            shown = analyses_.pin_text(value, int(pin.digits or analyses_.DEFAULT_DIGITS))
+            outcome = outcomes.PINNED if ok else outcomes.MOVED
+            rows.append(LedgerRow(
+                id=row_id, source=analysis.source, seed=seeds[analysis.source], location=analysis.description,
+                quote="", reported=pin.value, corrected="", role=ANALYSIS_ROLE, check="pin", derived=shown,
+                outcome=outcome, expected=outcomes.PINNED, ok=ok, note=pin.note,
+                detail="" if ok else f"the engine now gives {shown}, pinned {pin.value}",
+                file=pins.FILE, line=pin.line, inputs=analysis.inputs,
+                value=Pin(value if isinstance(value, (int, float, str)) else str(value))))
+    for row_id, pin in pinned.items():
+        if row_id not in seen:
+            problems.append(Problem(pins.FILE, pin.line, "id", f"{row_id!r} is pinned but no analysis gives it"))
+    return rows, found
+
+
+def build(root: Path, with_analyses: bool = True) -> Ledger:
     """Load every register under root/data, derive, compare. RegisterError on bad input."""
     sources = load_all(root)
     problems: list[Problem] = []
     rows: list[LedgerRow] = []
     for source in sources:
-        derivations = _derivations(source, problems)
+        derivations, provenance = _derivations(source, problems)
         for row in source.rows:
             result = _evaluate(row, derivations, problems)
             if result is None:
@@ -178,9 +218,14 @@ def build(root: Path) -> Ledger:
             rows.append(LedgerRow(
                 id=row.id, source=source.id, seed=source.seed, location=row.location, quote=row.quote,
                 reported=row.reported, corrected=row.corrected, role=row.role, check=row.check,
-                derived=result.derived, outcome=result.outcome, expected=row.expected,
+                derived=result.shown, outcome=result.outcome, expected=row.expected,
                 ok=result.outcome == row.expected, note=row.note, detail=result.detail,
-                file=row.file, line=row.line))
+                file=row.file, line=row.line, inputs=provenance.get(row.id, ()), value=result.value,
+                printed=row.value))
+    found = []
+    if with_analyses and not problems:
+        analysis_rows, found = _analysis_rows(root, sources, problems)
+        rows.extend(analysis_rows)
     if problems:
         raise RegisterError(problems)
-    return Ledger(sources, rows)
+    return Ledger(sources, rows, found)

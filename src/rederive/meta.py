@@ -16,6 +16,7 @@ it negative), REML tau2, the ML logit-normal GLMM, and the prediction interval.
 """
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -117,6 +118,11 @@ class Pooled:
     fixed_fallback: bool = False  # Stata's silent fixed effect for k <= 2
     weights: tuple = field(default=(), repr=False)  # percent, per study
 
+    def pins(self) -> dict:
+        """What a chapter shows of a pooled estimate (rederive.analyses pins these)."""
+        return {"k": self.k, "estimate": self.estimate, "low": self.low, "high": self.high,
+                "pi_low": self.pi_low, "pi_high": self.pi_high, "tau2": self.tau2, "i2": self.i2}
+
 
 def _heterogeneity(y, v) -> tuple[float, float, float]:
     res = _combine(y, v, "dl")
@@ -154,10 +160,15 @@ def metaprop(events, n, tau2: str = "DL", ci: str = "normal") -> Pooled:
                   t2, q, i2, p_het, pi[0], pi[1], fallback, tuple(100 * w / w.sum()))
 
 
+@functools.lru_cache(maxsize=4)
+def _hermgauss(nodes: int):
+    return np.polynomial.hermite.hermgauss(nodes)  # an eigenproblem: computed once per size
+
+
 def glmm_negative_loglik(events, n, mu: float, tau: float, nodes: int = 60) -> float:
     """-log L of the logit-normal binomial model, u_i integrated by Gauss-Hermite quadrature."""
     x, n = np.asarray(events, float), np.asarray(n, float)
-    gh_x, gh_w = np.polynomial.hermite.hermgauss(nodes)
+    gh_x, gh_w = _hermgauss(nodes)
     eta = mu + math.sqrt(2) * tau * gh_x[None, :]
     ll = x[:, None] * -np.logaddexp(0, -eta) + (n - x)[:, None] * -np.logaddexp(0, eta)
     top = ll.max(axis=1, keepdims=True)

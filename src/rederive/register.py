@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from . import checks
+from . import checks, outcomes
 from .reported import ParseError, Reported, parse
 
 COLUMNS = ["id", "location", "quote", "reported", "corrected", "role", "check", "expected", "note"]
@@ -179,7 +179,7 @@ def _validate_row(raw: dict, rel: str, line: int, source: str, problems: list[Pr
     expected = values["expected"]
     if expected and check in checks.POSSIBLE and expected not in checks.POSSIBLE[check]:
         bad("expected", f"{expected!r} is not an outcome of {check!r} ({', '.join(sorted(checks.POSSIBLE[check]))})")
-    if expected and expected not in checks.GOOD_OUTCOMES and not values["note"]:
+    if expected and expected not in outcomes.GOOD and not values["note"]:
         bad("note", f"expected outcome {expected!r} must be explained in the note")
     if values["corrected"] and not values["note"]:
         bad("note", "a corrected value needs the reason in the note")

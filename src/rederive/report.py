@@ -1,9 +1,11 @@
-"""What chapters read: ledger rows by id, for prose, tables and figures.
+"""What chapters read: the chapters' only interface to the ledger.
 
-Chapters compute no claim of their own. They look numbers up here: `R.fmt("id")` is the value
-as the source printed it, `R.derived("id")` what the ledger derived, `R.outcome("id")` the
-verdict. Each chapter starts with `R.assert_as_expected(source)`, so a chapter cannot render
-numbers that the check would reject, whichever renderer runs it.
+Chapters compute no result of their own. They look numbers up here: `R.fmt("id")` is the value
+as the source printed it, `R.value("id")` the printed value parsed (estimate, CI, P...),
+`R.derived("id")` the derived value as the ledger shows it, `R.derived_value("id")` the same as
+data, `R.outcome("id")` the verdict, and `R.analysis("name")` one of the report's own results
+(rederive.analyses). Each chapter starts with `R.assert_as_expected(source)`, so a chapter
+cannot render numbers that the check would reject, whichever renderer runs it.
 """
 from __future__ import annotations
 
@@ -11,12 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import checks
-from .cli import project_root
-from .ledger import Ledger, LedgerRow, build
+from . import outcomes, store
+from .ledger import Ledger, LedgerRow
+from .paths import project_root
 from .reported import Reported
 
-OUTCOME_ORDER = [o for o in checks.OUTCOMES if o != checks.MISQUOTED]
+OUTCOME_ORDER = [o for o in outcomes.ORDER if o != outcomes.MISQUOTED]
 
 
 class UnexpectedOutcome(AssertionError):
@@ -30,8 +32,9 @@ class Report:
 
     @classmethod
     def load(cls) -> "Report":
+        """The ledger this render built once (rederive.store), or a fresh one outside a render."""
         root = project_root()
-        return cls(build(root), root)
+        return cls(store.load(root), root)
 
     # --- single rows ---
     def row(self, row_id: str) -> LedgerRow:
@@ -41,16 +44,43 @@ class Report:
         """The number exactly as the source printed it."""
         return self.ledger[row_id].reported
 
+    def value(self, row_id: str) -> Reported:
+        """The printed value parsed: .estimate, .ci, .p, .range, .unit."""
+        return self.ledger[row_id].printed
+
+    def estimate(self, row_id: str) -> str:
+        """The printed estimate alone, with its unit: "7.9 months" from "7.9 months (95% CI ...)"."""
+        r = self.value(row_id)
+        unit = r.unit or ""
+        return f"{r.estimate.text}{'' if unit in ('', '%') else ' '}{unit}"
+
+    def count_of(self, row_id: str) -> int:
+        return self.value(row_id).count
+
     def derived(self, row_id: str) -> str:
+        """The derived value as the ledger shows it (for prose; never parse it)."""
         return self.ledger[row_id].derived
+
+    def derived_value(self, row_id: str):
+        """The derived value as data (rederive.values)."""
+        return self.ledger[row_id].value
 
     def outcome(self, row_id: str) -> str:
         return self.ledger[row_id].outcome
 
-    def value(self, row_id: str) -> Reported:
-        """The parsed printed value (estimate, CI, p...) for tables and figures."""
-        row = self.ledger[row_id]
-        return self.ledger.sources[row.source].row(row_id).value
+    def analysis(self, name: str):
+        """One of the report's own results, as rederive.analyses computed it."""
+        return self.ledger.analyses[name].result
+
+    def has(self, row_id: str) -> bool:
+        return row_id in self.ledger
+
+    def analyses(self) -> list:
+        """Every one of the report's own results (name, source, description, inputs)."""
+        return list(self.ledger.analyses.values())
+
+    def short(self, source: str) -> str:
+        return self.ledger.sources[source].short
 
     # --- whole sources ---
     def assert_as_expected(self, source: str | None = None) -> None:
@@ -60,16 +90,16 @@ class Report:
                      for r in bad]
             raise UnexpectedOutcome(f"{len(bad)} unexpected outcome(s):\n" + "\n".join(lines))
 
-    def rows(self, source: str | None = None) -> list[LedgerRow]:
-        return [r for r in self.ledger.rows if source is None or r.source == source]
+    def rows(self, source: str | None = None, role: str | None = None, check: str | None = None) -> list[LedgerRow]:
+        return [r for r in self.ledger.rows if (source is None or r.source == source)
+                and (role is None or r.role == role) and (check is None or r.check == check)]
 
     def count(self, source: str | None = None, outcome: str | None = None, role: str | None = None) -> int:
-        return sum(1 for r in self.rows(source)
-                   if (outcome is None or r.outcome == outcome) and (role is None or r.role == role))
+        return sum(1 for r in self.rows(source, role) if outcome is None or r.outcome == outcome)
 
     def findings(self, source: str | None = None) -> list[LedgerRow]:
         """Rows whose expected outcome is not a clean reproduction: the documented findings."""
-        return [r for r in self.rows(source) if r.expected not in checks.GOOD_OUTCOMES]
+        return [r for r in self.rows(source) if r.expected not in outcomes.GOOD]
 
     def findings_list(self, source: str, extra: tuple[str, ...] = ()):
         """The documented findings of a source as a Markdown list, for its callout."""
@@ -78,18 +108,20 @@ class Report:
         return md_list(items + list(extra))
 
     def status(self) -> pd.DataFrame:
-        """Per source: rows, claims and counts by outcome; the index page's table."""
+        """Per source: numbers, claims and counts by outcome; the index page's table."""
         records = []
         for source_id, source in self.ledger.sources.items():
-            rows = self.rows(source_id)
+            rows = [r for r in self.rows(source_id) if r.role != "analysis"]
             record = {"Source": source.short, "Numbers": len(rows),
                       "Claims re-derived": sum(r.role == "claim" for r in rows)}
             for outcome in OUTCOME_ORDER:
-                record[outcome.capitalize()] = sum(r.outcome == outcome for r in rows)
+                if outcome not in (outcomes.PINNED, outcomes.MOVED):
+                    record[outcome.capitalize()] = sum(r.outcome == outcome for r in rows)
+            record["Own results pinned"] = len(self.rows(source_id, role="analysis"))
             record["Unexpected"] = len(self.ledger.unexpected(source_id))
             records.append(record)
         frame = pd.DataFrame(records)
-        empty = [c for c in frame.columns[3:-1] if frame[c].sum() == 0]
+        empty = [c for c in frame.columns[3:-2] if frame[c].sum() == 0]
         return frame.drop(columns=empty)
 
 
@@ -103,10 +135,3 @@ def md_table(frame: pd.DataFrame):
 def md_list(items: list[str]):
     from IPython.display import Markdown
     return Markdown("\n".join(f"- {item}" for item in items))
-
-
-def save_figure(fig, name: str) -> None:
-    """Also keep a copy under figures/ (PNG) for readers who cite a figure on its own."""
-    out = project_root() / "figures"
-    out.mkdir(exist_ok=True)
-    fig.savefig(out / f"{name}.png", dpi=200, bbox_inches="tight")

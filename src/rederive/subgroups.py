@@ -34,6 +34,15 @@ class Reconstruction:
         return [(min(s[i][1] for s in self.solutions), max(s[i][1] for s in self.solutions))
                 for i in range(len(self.solutions[0]))] if self.solutions else []
 
+    def pins(self) -> dict:
+        """What a chapter shows (rederive.analyses pins these); the splits themselves when few."""
+        out = {"solutions": len(self.solutions),
+               "sizes": ", ".join(f"{lo}-{hi}" for lo, hi in self.size_ranges()),
+               "responders": ", ".join(f"{lo}-{hi}" for lo, hi in self.responder_ranges())}
+        if len(self.solutions) <= 10:
+            out["splits"] = "; ".join(" ".join(f"{r}/{n}" for r, n in s) for s in self.solutions)
+        return out
+
     def responder_ranges(self) -> list[tuple[int, int]]:
         return [(min(s[i][0] for s in self.solutions), max(s[i][0] for s in self.solutions))
                 for i in range(len(self.solutions[0]))] if self.solutions else []

@@ -5,14 +5,14 @@ The intrinsic checks (p from CI, estimate inside CI, median inside range) run in
 """
 from fractions import Fraction
 
-from ..checks import Agrees, Grim, Percent, Total, Within
+from ..derivations import Agrees, Grim, Percent, Total, Within
 from ..survival import landmark_bounds, pooled_median_bounds
 
 DAYS_PER_MONTH = Fraction(36525, 1200)  # 365.25 / 12
 
 
 def derive(x):
-    d = {}
+    d = x.derivations()
 
     def percent(claim, numerator, denominator):
         d[claim] = Percent(x.n(numerator), x.n(denominator))

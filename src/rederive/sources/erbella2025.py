@@ -4,7 +4,7 @@ Known through an education summary: percentages without counts, so each is check
 counts it allows (GRIM); hazard ratios are checked against their intervals in the ledger.
 """
 
-from ..checks import Grim, Within
+from ..derivations import Grim, Within
 
 
 def systemic_count(x) -> int:
@@ -14,10 +14,10 @@ def systemic_count(x) -> int:
 
 
 def derive(x):
-    n = x.n("erb_n")
-    d = {key: Grim(n) for key in ("erb_dlbcl", "erb_stage", "erb_aaipi", "erb_systemic")}
-    treated = systemic_count(x)
-    d["erb_orr"] = Grim(treated)
-    d["erb_crr"] = Grim(treated)
+    d = x.derivations()
+    for key in ("erb_dlbcl", "erb_stage", "erb_aaipi", "erb_systemic"):
+        d[key] = Grim(x.n("erb_n"))
+    d["erb_orr"] = Grim(systemic_count(x))
+    d["erb_crr"] = Grim(systemic_count(x))
     d["erb_pfs2_below_os2"] = Within(0, x.value("erb_os2"), "median OS-2 of the same patients")
     return d

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from .. import meta
-from ..checks import Agrees, Grim, Percent, PooledProportion, Range, Total, Value
+from ..derivations import Agrees, Grim, Percent, PooledProportion, Range, Total, Value
 from ..reported import parse
 
 SUBGROUPS = ("monotherapy", "combination", "CAR-T-naive")
@@ -94,84 +94,91 @@ TEXT_CELLS = {
 
 
 def derive(x):
-    d = {}
-    t2 = studies(x.table("table2"))
-    by_key = {s.key: s for s in t2}
-    t1 = x.table("table1").rows
-    prior = [s for s in t2 if s.subgroup != "CAR-T-naive"]
+    d = x.derivations()
+    # Tables are read again for each claim that uses them, so that each claim's provenance names
+    # them (rederive.inputs); reading a table is cheap.
+    t2 = lambda: studies(x.table("table2"))  # noqa: E731
+    t1 = lambda: x.table("table1").rows  # noqa: E731
+    by_key = lambda: {s.key: s for s in t2()}  # noqa: E731
+    prior = lambda: [s for s in t2() if s.subgroup != "CAR-T-naive"]  # noqa: E731
 
     # totals and counts of trials
-    d["prior_cart_n"] = Total(tuple(s.n for s in prior))
+    d["prior_cart_n"] = Total(tuple(s.n for s in prior()))
     d["abstract_prior_cart_n"] = Agrees("prior_cart_n", x["prior_cart_n"])
-    d["naive_n"] = Total(tuple(s.n for s in t2 if s.subgroup == "CAR-T-naive"))
+    d["naive_n"] = Total(tuple(s.n for s in t2() if s.subgroup == "CAR-T-naive"))
     count = lambda items, what: Value(len(items), f"{len(items)} {what}")  # noqa: E731
-    d["trials_k"] = count(prior, "prior-CAR-T rows in Table 2")
-    d["mono_k"] = count([s for s in prior if s.subgroup == "monotherapy"], "monotherapy rows")
-    d["comb_k"] = count([s for s in prior if s.subgroup == "combination"], "combination rows")
-    d["naive_k"] = count([s for s in t2 if s.subgroup == "CAR-T-naive"], "CAR-T-naive rows")
+    d["trials_k"] = count(prior(), "prior-CAR-T rows in Table 2")
+    d["mono_k"] = count([s for s in prior() if s.subgroup == "monotherapy"], "monotherapy rows")
+    d["comb_k"] = count([s for s in prior() if s.subgroup == "combination"], "combination rows")
+    d["naive_k"] = count([s for s in t2() if s.subgroup == "CAR-T-naive"], "CAR-T-naive rows")
     for drug in ("mosunetuzumab", "glofitamab", "epcoritamab", "odronextamab"):
-        d[f"{drug}_k"] = count([s for s in prior if s.treatment.lower().startswith(drug)], f"{drug} trials")
+        d[f"{drug}_k"] = count([s for s in prior() if s.treatment.lower().startswith(drug)], f"{drug} trials")
     for year in ("2025", "2024", "2023"):
-        d[f"year_{year}_k"] = count([r for r in t1 if r["year"] == year], f"Table 1 rows from {year}")
-    d["records_n"] = Total((len(prior), x.n("excluded_data_n"), x.n("excluded_small_n")))
+        d[f"year_{year}_k"] = count([r for r in t1() if r["year"] == year], f"Table 1 rows from {year}")
+    d["records_n"] = Total((len(prior()), x.n("excluded_data_n"), x.n("excluded_small_n")))
     d["prisma_assessed"] = Total((x.n("prisma_screened"), -x.n("prisma_screen_excluded")))
     d["prisma_included"] = Total((x.n("prisma_assessed"), -x.n("prisma_fulltext_excluded")))
 
     # Table 2: every percentage from its count, and GRIM where they disagree
-    for s in t2:
-        if s.orr is not None:
-            d[f"t2_{s.key}_orr_pct"] = Percent(s.orr, s.n)
-        d[f"t2_{s.key}_cr_pct"] = Percent(s.cr, s.n)
+    for key in [s.key for s in t2()]:
+        if (s := by_key()[key]).orr is not None:
+            d[f"t2_{key}_orr_pct"] = Percent(s.orr, s.n)
+        s = by_key()[key]
+        d[f"t2_{key}_cr_pct"] = Percent(s.cr, s.n)
     for key in ("chong8_prior", "hutchings15_prior"):
-        d[f"t2_{key}_cr_grim"] = Grim(by_key[key].n)
+        d[f"t2_{key}_cr_grim"] = Grim(by_key()[key].n)
 
     # the text restating Table 2
     for text_key, study_key in TEXT_CELLS.items():
-        s = by_key[study_key]
-        for outcome, printed in (("orr", s.orr_printed), ("cr", s.cr_printed)):
+        for outcome in ("orr", "cr"):
+            s = by_key()[study_key]
+            printed = getattr(s, f"{outcome}_printed")
             if printed is not None:
                 d[f"text_{text_key}_{outcome}"] = Agrees(f"table 2, {s.label}", parse(printed))
-    glofit = [s for s in prior if s.treatment == "Glofitamab"]
+    glofit = lambda: [s for s in prior() if s.treatment == "Glofitamab"]  # noqa: E731
     printed_range = lambda items, attr: Range(min(Fraction(getattr(s, attr)) for s in items),  # noqa: E731
                                               max(Fraction(getattr(s, attr)) for s in items))
-    d["text_glofit_orr"] = printed_range(glofit, "orr_printed")
-    d["text_glofit_cr"] = printed_range(glofit, "cr_printed")
+    d["text_glofit_orr"] = printed_range(glofit(), "orr_printed")
+    d["text_glofit_cr"] = printed_range(glofit(), "cr_printed")
     for subgroup, prefix in (("monotherapy", "mono"), ("combination", "comb")):
-        chosen = [s for s in prior if s.subgroup == subgroup]
-        d[f"discussion_{prefix}_orr_range"] = printed_range([s for s in chosen if s.orr is not None], "orr_printed")
-        d[f"discussion_{prefix}_cr_range"] = printed_range(chosen, "cr_printed")
-    cr_from_counts = [Fraction(100 * s.cr, s.n) for s in prior]
+        chosen = lambda: [s for s in prior() if s.subgroup == subgroup]  # noqa: E731
+        d[f"discussion_{prefix}_orr_range"] = printed_range([s for s in chosen() if s.orr is not None], "orr_printed")
+        d[f"discussion_{prefix}_cr_range"] = printed_range(chosen(), "cr_printed")
+    cr_from_counts = [Fraction(100 * s.cr, s.n) for s in prior()]
     d["conclusion_cr_range"] = Range(min(cr_from_counts), max(cr_from_counts),
                                      f"{float(min(cr_from_counts)):.1f} to {float(max(cr_from_counts)):.1f} "
-                                     f"(all {len(prior)} prior-CAR-T cohorts, from counts)")
+                                     f"(all {len(prior())} prior-CAR-T cohorts, from counts)")
 
     # pooled estimates, Stata metaprop parity
     for subgroup, prefix in (("monotherapy", "mono"), ("combination", "comb"), ("CAR-T-naive", "naive")):
         for outcome in ("orr", "cr"):
-            pooled = meta.metaprop(*events(t2, subgroup, outcome))
-            d[f"{prefix}_{outcome}_pooled"] = PooledProportion(pooled.estimate, pooled.low, pooled.high)
+            pooled = lambda: meta.metaprop(*events(t2(), subgroup, outcome))  # noqa: E731
+            p = pooled()
+            d[f"{prefix}_{outcome}_pooled"] = PooledProportion(p.estimate, p.low, p.high)
+            p = pooled()
             if prefix == "mono":
-                d[f"mono_{outcome}_i2"] = Value(pooled.i2, f"{pooled.i2:.2f}%")
-                d[f"mono_{outcome}_het_p"] = Value(pooled.p_heterogeneity, f"{pooled.p_heterogeneity:.3f}")
+                d[f"mono_{outcome}_i2"] = Value(p.i2, f"{p.i2:.2f}%")
+                p = pooled()
+                d[f"mono_{outcome}_het_p"] = Value(p.p_heterogeneity, f"{p.p_heterogeneity:.3f}")
             else:
-                d[f"{prefix}_{outcome}_het"] = Value(pooled.i2, f"I² = {pooled.i2:.1f}%")
-    overall = meta.metaprop(*events(t2, None, "orr"))
+                d[f"{prefix}_{outcome}_het"] = Value(p.i2, f"I² = {p.i2:.1f}%")
+    overall = meta.metaprop(*events(t2(), None, "orr"))
     d["overall_orr_pooled"] = PooledProportion(overall.estimate, overall.low, overall.high)
-    d["egger_orr"] = _closest(egger_search(t2, "orr"), x["egger_orr"].p.number.value)
-    d["egger_cr"] = _closest(egger_search(t2, "cr"), x["egger_cr"].p.number.value)
+    d["egger_orr"] = _closest(egger_search(t2(), "orr"), x["egger_orr"].p.number.value)
+    d["egger_cr"] = _closest(egger_search(t2(), "cr"), x["egger_cr"].p.number.value)
 
     # Table 1 summarised in the text
-    refractory = [Fraction(r["refractory"]) * 100 for r in t1 if r["refractory"] != "–"]
+    refractory = [Fraction(r["refractory"]) * 100 for r in t1() if r["refractory"] != "–"]
     d["refractory_range"] = Range(min(refractory), max(refractory))
-    follow_up = [months(r["mfollowup"]).value for r in t1]
     for claim in ("followup_range", "abstract_followup_range", "conclusion_followup_range"):
+        follow_up = [months(r["mfollowup"]).value for r in t1()]
         d[claim] = Range(min(follow_up), max(follow_up))
-    reported_in = lambda column: [r for r in t1 if r[column] != "–"]  # noqa: E731
+    reported_in = lambda column: [r for r in t1() if r[column] != "–"]  # noqa: E731
     for claim, column in (("dor_k", "dor"), ("abstract_dor_k", "dor"), ("docr_k", "docr"),
                           ("abstract_docr_k", "docr"), ("mpfs_k", "mpfs"), ("abstract_mpfs_k", "mpfs"),
                           ("mos_k", "mos"), ("abstract_mos_k", "mos")):
         d[claim] = count(reported_in(column), f"Table 1 rows with {column}")
-    by_author = {(r["author"], r["ref"]): r for r in t1}
+    by_author = lambda: {(r["author"], r["ref"]): r for r in t1()}  # noqa: E731
     for claim, (author, ref, column) in {
         "dor_thieblemont": ("Thieblemont", "11", "dor"), "dor_topp": ("Topp", "12", "dor"),
         "dor_cartron": ("Cartron", "10", "dor"), "docr_hutchings": ("Hutchings", "15", "docr"),
@@ -180,27 +187,27 @@ def derive(x):
         "mpfs_abramson": ("Abramson", "14", "mpfs"), "mpfs_hutchings": ("Hutchings", "15", "mpfs"),
         "mos_topp": ("Topp", "12", "mos"), "mos_cartron": ("Cartron", "10", "mos"),
     }.items():
-        d[claim] = Agrees(f"table 1, {author} {column}", months(by_author[(author, ref)][column]))
-    chong_dor = by_author[("Chong", "8")]["dor"]  # "1-y 25%": a landmark at one year
-    landmark_years = parse(re.match(r"(\d+)-y", chong_dor).group(1) + " years")
-    d["dor_chong_landmark"] = Agrees("table 1, Chong DOR", landmark_years)
-    d["abstract_dor_chong_landmark"] = Agrees("table 1, Chong DOR", landmark_years)
+        d[claim] = Agrees(f"table 1, {author} {column}", months(by_author()[(author, ref)][column]))
+    for claim in ("dor_chong_landmark", "abstract_dor_chong_landmark"):
+        chong_dor = by_author()[("Chong", "8")]["dor"]  # "1-y 25%": a landmark at one year
+        d[claim] = Agrees("table 1, Chong DOR", parse(re.match(r"(\d+)-y", chong_dor).group(1) + " years"))
 
     # discussion: subgroup data statements
-    topp, chong = by_key["topp12_prior"], by_key["chong8_prior"]
+    topp = lambda: by_key()["topp12_prior"]  # noqa: E731
     d["odro_refractory_orr"] = Grim(x.n("odro_refractory_n"))
     d["odro_relapsed_orr"] = Grim(x.n("odro_relapsed_n"))
-    d["odro_relapsed_n"] = _remainder(topp, [x.n("odro_refractory_n")])
+    d["odro_relapsed_n"] = _remainder(topp(), [x.n("odro_refractory_n")])
     for key in ("axicel", "tisacel", "lisocel", "investigational"):
         d[f"odro_{key}_orr"] = Grim(x.n(f"odro_{key}_n"))
     others = [x.n(f"odro_{k}_n") for k in ("axicel", "tisacel", "lisocel")]
-    d["odro_investigational_n"] = _remainder(topp, others)
+    d["odro_investigational_n"] = _remainder(topp(), others)
     for key in ("le90", "le180", "le365", "gt365"):
         d[f"odro_{key}_orr"] = Grim(x.n(f"odro_{key}_n"))
     earlier = [x.n(f"odro_{k}_n") for k in ("le90", "le180", "le365")]
-    d["odro_gt365_n"] = _remainder(topp, earlier)
+    d["odro_gt365_n"] = _remainder(topp(), earlier)
     d["mosun_nonresponders_pct"] = Percent(x.n("mosun_nonresponders_responded"), x.n("mosun_nonresponders_n"))
     d["mosun_responders_pct"] = Percent(x.n("mosun_responders_responded"), x.n("mosun_responders_n"))
+    chong = by_key()["chong8_prior"]
     d["mosun_cohort_n"] = Value(chong.n, f"{chong.n} (Table 2, Chong)")
     d["rentsch_signature_pct"] = Percent(x.n("rentsch_signature_n"), x.n("rentsch_n"))
     d["rentsch_resurgence_pct"] = Percent(x.n("rentsch_resurgence_n"), x.n("rentsch_n"))

@@ -3,32 +3,37 @@
 Known here only through a news article, which prints subgroup response rates without subgroup
 sizes; rederive.subgroups finds every split of the 92 patients the printed rates allow.
 """
-from ..checks import Feasible, Grim, Within
+from ..derivations import Feasible, Grim, Within
 from ..subgroups import reconstruct
 from ..survival import pooled_median_bounds
 
 GROUPS = ("early", "mid", "late")  # relapse within 3 months, 4-6 months, after 6 months
+MODES = ("partition", "evaluable", "subset")
 
 
-def partition(x):
-    """The strict reading: every patient in exactly one timing group, all evaluable."""
+def reconstruction(x, mode: str = "partition"):
+    """Every (responders, patients) per timing group that the printed rates allow. "partition",
+    the strict reading: every patient in exactly one timing group, all evaluable."""
     rates = [x[f"shum_{g}_orr"].estimate for g in GROUPS]
-    return reconstruct(rates, x.n("shum_n"), x["shum_orr"].estimate, "partition")
+    return reconstruct(rates, x.n("shum_n"), x["shum_orr"].estimate, mode)
 
 
 def derive(x):
-    d = {}
+    d = x.derivations()
     d["shum_orr"] = Grim(x.n("shum_n"))
-    strict = partition(x)
+    strict = reconstruction(x)
     d["shum_orr_partition"] = Feasible(len(strict.solutions),
-                                       f"{len(strict.solutions)} splits of the {x.n('shum_n')} patients fit every printed rate")
+                                       f"{len(strict.solutions)} splits of the {x.n('shum_n')} patients fit every printed rate",
+                                       tuple(strict.size_ranges()))
     for i, group in enumerate(GROUPS):
+        strict = reconstruction(x)
         if strict.solutions:
             (n_lo, n_hi), (r_lo, r_hi) = strict.size_ranges()[i], strict.responder_ranges()[i]
             shown = f"group size {n_lo}-{n_hi}, responders {r_lo}-{r_hi} (every patient in one group)"
+            ranges = ((n_lo, n_hi), (r_lo, r_hi))
         else:
-            shown = "no split of the cohort fits"
-        d[f"shum_{group}_orr"] = Feasible(len(strict.solutions), shown)
+            shown, ranges = "no split of the cohort fits", ()
+        d[f"shum_{group}_orr"] = Feasible(len(strict.solutions), shown, ranges)
     low, high = pooled_median_bounds([x.value(f"shum_{g}_pfs") for g in GROUPS])
     d["shum_pfs_between_groups"] = Within(low, high, "the whole cohort's median lies between its groups' medians")
     d["shum_late_pfs_between"] = Within(x.value("shum_late_later_pfs"), None,

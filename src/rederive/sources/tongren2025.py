@@ -3,7 +3,7 @@
 With 12 patients every rate is a count of 12 (GRIM), and each Kaplan-Meier landmark is a
 product over at most 12 steps: rederive.km enumerates which curves reach the printed values.
 """
-from ..checks import Agrees, Feasible, Grim, Percent, Total, Within
+from ..derivations import Agrees, Feasible, Grim, Percent, Total, Within
 from ..km import matching
 
 ADVERSE_EVENTS = ("crs", "icans", "neutropenia", "anemia", "thrombocytopenia", "transaminases", "ddimer", "fibrinogen")
@@ -14,16 +14,16 @@ def km_paths(x, row_id):
 
 
 def derive(x):
-    n = x.n("tr_n")
-    d = {"tr_sex_sum": Total((x.n("tr_male"), x.n("tr_female")))}
+    d = x.derivations()
+    d["tr_sex_sum"] = Total((x.n("tr_male"), x.n("tr_female")))
     for key in ("extranodal", "bulky", "relapsed", "refractory"):
-        d[f"tr_{key}_pct"] = Percent(x.n(f"tr_{key}_n"), n)
+        d[f"tr_{key}_pct"] = Percent(x.n(f"tr_{key}_n"), x.n("tr_n"))
     d["tr_bsab_status_sum"] = Total((x.n("tr_relapsed_n"), x.n("tr_refractory_n")))
     d["tr_cd20_n"] = Total((x.n("tr_glofit_n"), x.n("tr_cd20_invest_n")))
     d["tr_targets_sum"] = Total((x.n("tr_cd20_n"), x.n("tr_cd19_n")))
     d["tr_products_sum"] = Total((x.n("tr_dual_n"), x.n("tr_single_n")))
     for key in ("tr_orr", "tr_cr", "tr_pr", *(f"tr_{e}" for e in ADVERSE_EVENTS)):
-        d[key] = Grim(n)
+        d[key] = Grim(x.n("tr_n"))
     d["tr_orr_sum"] = Total((x.value("tr_cr"), x.value("tr_pr")))
     d["tr_conclusion_orr"] = Agrees("tr_orr", x["tr_orr"])
     for key in ("tr_pfs12", "tr_os12"):

@@ -1,0 +1,205 @@
+"""Derivations: values a source module computes from other inputs, each knowing how to compare
+itself with the printed claim. A source's derive(inputs) returns one per derived claim."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from . import formatting as fmt
+from . import outcomes, rounding
+from . import values as v
+from .reported import Number, Reported
+from .result import Result
+
+
+class Derivation:
+    """A value derived from inputs, and how to compare it with the printed claim."""
+
+    check: str
+
+    def compare(self, printed: Reported) -> Result:
+        raise NotImplementedError
+
+
+def _estimate(printed: Reported) -> Number:
+    if printed.estimate is None or printed.estimate.value is None:
+        raise ValueError(f"{printed.text!r} has no number to compare")
+    return printed.estimate
+
+
+@dataclass(frozen=True)
+class Percent(Derivation):
+    """A printed percentage against numerator/denominator, exactly."""
+
+    numerator: int
+    denominator: int
+    check = "percent_of_counts"
+
+    def compare(self, printed: Reported) -> Result:
+        if self.denominator <= 0:
+            raise ValueError("denominator must be positive")
+        value = v.Share(self.numerator, self.denominator)
+        return Result(rounding.classify(_estimate(printed), value.percent), value,
+                      fmt.share(self.numerator, self.denominator))
+
+
+@dataclass(frozen=True)
+class Total(Derivation):
+    """A printed number against the sum of its parts (or any exact arithmetic)."""
+
+    parts: tuple
+    check = "sum"
+
+    def compare(self, printed: Reported) -> Result:
+        value = sum(Fraction(p) for p in self.parts)
+        terms = [str(self.parts[0])] + [f"{'-' if p < 0 else '+'} {abs(p)}" for p in self.parts[1:]]
+        shown = " ".join(terms) + f" = {float(value):g}"
+        return Result(rounding.classify(_estimate(printed), value), v.Exact(value, tuple(self.parts)), shown)
+
+
+@dataclass(frozen=True)
+class Grim(Derivation):
+    """Can some integer count over this denominator produce the printed percentage?"""
+
+    denominator: int
+    check = "grim"
+
+    def compare(self, printed: Reported) -> Result:
+        estimate = _estimate(printed)
+        for rule in rounding.RULES:
+            ks = rounding.numerators(estimate, self.denominator, rule)
+            if ks:
+                value = v.Counts(tuple(ks), self.denominator, rule)
+                shown = ", ".join(fmt.share(k, self.denominator) for k in ks)
+                return Result(rounding.OUTCOME_OF_RULE[rule], value, shown)
+        return Result(outcomes.DISCREPANCY, v.Counts((), self.denominator),
+                      f"no count out of {self.denominator}")
+
+
+def _is_p(r: Reported) -> bool:
+    return r.estimate is None and r.p is not None
+
+
+@dataclass(frozen=True)
+class Agrees(Derivation):
+    """Two places print the same quantity: do their printed values admit a common value?"""
+
+    other_id: str
+    other: Reported
+    check = "agrees_with"
+
+    def compare(self, printed: Reported) -> Result:
+        shown = f"{self.other.text} ({self.other_id})"
+        if _is_p(printed):
+            a, b = printed.p.number, self.other.p.number
+            (a_lo, a_hi), (b_lo, b_hi) = printed.p.interval(), self.other.p.interval()
+        else:
+            a, b = _estimate(printed), _estimate(self.other)
+            (a_lo, a_hi), (b_lo, b_hi) = a.interval(), b.interval()
+        value = v.Printed(self.other_id, self.other.text, b.value)
+        if a_lo < b_hi and b_lo < a_hi:
+            return Result(outcomes.CONSISTENT, value, shown)
+        if rounding.contains(b, a.value, rounding.TRUNCATION) or rounding.contains(a, b.value, rounding.TRUNCATION):
+            return Result(outcomes.TRUNCATED, value, shown, "equal only if one of them was truncated")
+        return Result(outcomes.INCONSISTENT, value, shown)
+
+
+@dataclass(frozen=True)
+class Within(Derivation):
+    """A printed value must lie within bounds that other inputs imply (why: `reason`)."""
+
+    low: Fraction | float
+    high: Fraction | float | None  # None: no upper bound
+    reason: str
+    check = "within"
+
+    def compare(self, printed: Reported) -> Result:
+        lo, hi = _estimate(printed).interval()
+        ok = hi > Fraction(self.low) and (self.high is None or lo <= Fraction(self.high))
+        bound = f"at least {fmt.number(self.low, 3)}" if self.high is None else \
+            f"between {fmt.number(self.low, 3)} and {fmt.number(self.high, 3)}"
+        outcome = outcomes.CONSISTENT if ok else outcomes.INCONSISTENT
+        return Result(outcome, v.Bounds(self.low, self.high), f"{bound} ({self.reason})")
+
+
+def _combine(found: list[str]) -> str:
+    """Several printed numbers checked together: the weakest outcome stands for all."""
+    for outcome in outcomes.ROUNDED:
+        if all(o in outcomes.ROUNDED[: outcomes.ROUNDED.index(outcome) + 1] for o in found):
+            return outcome
+    return outcomes.DISCREPANCY
+
+
+@dataclass(frozen=True)
+class Value(Derivation):
+    """A printed number (or P value) against one value computed from inputs."""
+
+    value: float | Fraction
+    shown: str = ""
+    check = "value"
+
+    def compare(self, printed: Reported) -> Result:
+        derived = Fraction(self.value)
+        shown = self.shown or fmt.number(derived)
+        value = v.Number(float(derived))
+        if _is_p(printed):
+            lo, hi = printed.p.interval()
+            if lo <= derived < hi:
+                return Result(outcomes.REPRODUCED, value, shown)
+            if printed.p.comparator == "=":
+                return Result(rounding.classify(printed.p.number, derived), value, shown)
+            return Result(outcomes.DISCREPANCY, value, shown)
+        return Result(rounding.classify(_estimate(printed), derived), value, shown)
+
+
+@dataclass(frozen=True)
+class PooledProportion(Derivation):
+    """A printed pooled proportion and its CI against a meta-analysis (proportions in [0, 1])."""
+
+    estimate: float
+    low: float
+    high: float
+    check = "pooled_proportion"
+
+    def compare(self, printed: Reported) -> Result:
+        if printed.ci is None:
+            raise ValueError("a pooled proportion needs its printed CI")
+        scale = 100 if printed.is_percent else 1
+        derived = [Fraction(x) * scale for x in (self.estimate, self.low, self.high)]
+        numbers = [_estimate(printed), *printed.ci]
+        outcome = _combine([rounding.classify(n, d) for n, d in zip(numbers, derived)])
+        unit = "%" if scale == 100 else ""
+        shown = f"{fmt.number(derived[0])}{unit} ({fmt.number(derived[1])}-{fmt.number(derived[2])}{unit})"
+        return Result(outcome, v.Pooled(*(float(d) for d in derived)), shown)
+
+
+@dataclass(frozen=True)
+class Range(Derivation):
+    """A printed range ("50-76.1%") against the smallest and largest of the values it summarises."""
+
+    low: float | Fraction
+    high: float | Fraction
+    shown: str = ""
+    check = "range"
+
+    def compare(self, printed: Reported) -> Result:
+        if printed.range is None:
+            raise ValueError("a range check needs a printed range")
+        derived = (Fraction(self.low), Fraction(self.high))
+        outcome = _combine([rounding.classify(n, d) for n, d in zip(printed.range, derived)])
+        return Result(outcome, v.Bounds(*derived),
+                      self.shown or f"{fmt.number(derived[0])} to {fmt.number(derived[1])}")
+
+
+@dataclass(frozen=True)
+class Feasible(Derivation):
+    """A printed value that some exact enumeration can produce (count: how many ways)."""
+
+    count: int
+    shown: str
+    ranges: tuple = ()
+    check = "feasible"
+
+    def compare(self, printed: Reported) -> Result:
+        outcome = outcomes.CONSISTENT if self.count > 0 else outcomes.INCONSISTENT
+        return Result(outcome, v.Solutions(self.count, self.ranges), self.shown)

@@ -1,0 +1,26 @@
+"""The outcomes a check can give, and which of them are clean (not a finding).
+
+`misquoted` can never be expected: it means the register contradicts itself. The rounding
+outcomes name the rule a printed value needs (rederive.rounding): half-up rounding is plain
+`reproduced`; any other rule is a finding of its own.
+"""
+INPUT = "input"
+REPRODUCED = "reproduced"
+HALF_EVEN = "reproduced by half-even rounding"
+TRUNCATED = "reproduced by truncation"
+CEILING = "reproduced by rounding up"
+DISCREPANCY = "discrepancy"
+DECISION_ERROR = "decision error"
+CONSISTENT = "consistent"
+INCONSISTENT = "inconsistent"
+UNINFORMATIVE = "uninformative"
+MISQUOTED = "misquoted"
+# The report's own analyses (data/analyses.csv): the engine still gives the pinned value, or not.
+PINNED = "as pinned"
+MOVED = "moved from its pin"
+
+GOOD = {INPUT, REPRODUCED, CONSISTENT, PINNED}
+ORDER = [INPUT, REPRODUCED, HALF_EVEN, TRUNCATED, CEILING, CONSISTENT, UNINFORMATIVE, DISCREPANCY,
+         INCONSISTENT, DECISION_ERROR, PINNED, MOVED, MISQUOTED]
+# Every outcome that matches a printed value under some rounding rule, best first.
+ROUNDED = [REPRODUCED, HALF_EVEN, TRUNCATED, CEILING]

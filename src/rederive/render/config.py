@@ -1,0 +1,92 @@
+"""_quarto.yml as the fallback reads it. The fallback implements a subset of Quarto; any key or
+cell option outside it is refused by name rather than silently ignored, so the fallback never
+renders something Quarto would render differently without saying so."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .errors import RenderError
+
+# What the fallback implements, key by key (nested keys as "a.b").
+KNOWN_KEYS = {
+    "project", "project.type", "project.output-dir", "project.execute-dir", "project.pre-render",
+    "book", "book.title", "book.subtitle", "book.author", "book.output-file", "book.chapters",
+    "bibliography", "jupyter", "execute", "execute.echo", "execute.freeze",
+    "format", "format.html", "format.html.code-fold", "format.html.toc",
+    "format.typst", "format.typst.echo", "format.typst.toc",
+}
+# Cell options (`#| key: value`) the fallback implements.
+CELL_OPTIONS = {"label", "include", "echo", "eval", "output", "fig-cap", "fig-alt", "tbl-cap"}
+
+
+@dataclass
+class Book:
+    title: str
+    subtitle: str
+    author: str
+    output_file: str
+    chapters: list[str]
+    bibliography: Path | None
+    pre_render: list[str]
+    html_echo: bool
+    html_code_fold: bool
+    typst_echo: bool
+
+
+def _keys(mapping: dict, prefix: str = "") -> list[str]:
+    out = []
+    for key, value in mapping.items():
+        name = f"{prefix}{key}"
+        out.append(name)
+        if isinstance(value, dict) and name not in ("book.chapters",):
+            out.extend(_keys(value, f"{name}."))
+    return out
+
+
+def load_book(root: Path) -> Book:
+    try:
+        config = yaml.safe_load((root / "_quarto.yml").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise RenderError(f"_quarto.yml: cannot read it: {' '.join(str(exc).split())}") from None
+    if not isinstance(config, dict):
+        raise RenderError("_quarto.yml: not a mapping of keys")
+    unknown = [k for k in _keys(config) if k not in KNOWN_KEYS]
+    if unknown:
+        raise RenderError(f"_quarto.yml: the fallback does not implement {', '.join(unknown)} "
+                          "(implement it in rederive.render, or render with Quarto)")
+    project, book = config.get("project") or {}, config.get("book") or {}
+    if project.get("type") != "book":
+        raise RenderError("_quarto.yml: project: type must be 'book'")
+    if project.get("execute-dir", "project") != "project":
+        raise RenderError("_quarto.yml: the fallback executes chapters in the project folder (execute-dir: project)")
+    if (config.get("execute") or {}).get("freeze", False) is not False:
+        raise RenderError("_quarto.yml: the fallback re-executes every chapter (execute: freeze: false)")
+    formats = config.get("format") or {}
+    if "html" not in formats or "typst" not in formats:
+        raise RenderError("_quarto.yml: format must list html and typst")
+    if not book.get("author"):
+        # observed with real Quarto: a Typst book without an author fails to compile
+        raise RenderError("_quarto.yml: book: author is required for the Typst (PDF) format")
+    chapters = []
+    for entry in book.get("chapters") or []:
+        items = entry.get("chapters", []) if isinstance(entry, dict) else [entry]
+        chapters.extend(items)
+    missing = [c for c in chapters if not (root / c).exists()]
+    if not chapters or missing:
+        raise RenderError(f"_quarto.yml: chapters missing: {missing or 'none listed'}")
+    bib = config.get("bibliography")
+    pre = project.get("pre-render") or []
+    execute = config.get("execute") or {}
+    html, typst = formats.get("html") or {}, formats.get("typst") or {}
+    return Book(
+        title=str(book.get("title", "")), subtitle=str(book.get("subtitle", "")), author=str(book.get("author")),
+        output_file=str(book.get("output-file") or book.get("title")), chapters=chapters,
+        bibliography=(root / bib) if bib else None,
+        pre_render=[pre] if isinstance(pre, str) else list(pre),
+        html_echo=bool(html.get("echo", execute.get("echo", True))),
+        html_code_fold=bool(html.get("code-fold", False)),
+        typst_echo=bool(typst.get("echo", execute.get("echo", True))),
+    )

@@ -1,0 +1,113 @@
+"""The fallback's chapter execution: jupytext reads a .qmd (its R Markdown reader; jupytext's
+own .qmd reader calls the quarto CLI, absent here), nbclient runs its cells in a Jupyter kernel
+in the project folder (execute-dir: project). Written here, because neither part has it: Quarto's
+`#| key: value` cell options (only those in config.CELL_OPTIONS; any other is refused by name)
+and its inline `{python} expr` expressions."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .config import CELL_OPTIONS
+from .errors import RenderError
+
+
+@dataclass
+class Block:
+    kind: str  # markdown | code
+    text: str = ""  # markdown, or the code without its #| lines
+    options: dict = field(default_factory=dict)
+    outputs: list = field(default_factory=list)
+
+
+@dataclass
+class Chapter:
+    path: str
+    blocks: list[Block]
+
+
+_OPTION_LINE = re.compile(r"^#\|\s?(.*)$")
+_INLINE = re.compile(r"`\{python\}\s+([^`]+?)\s*`")
+_INLINE_CODE = """__inline_value = ({expr})
+__inline_markdown = getattr(__inline_value, "_repr_markdown_", None)
+print(__inline_markdown() if __inline_markdown else (__inline_value if isinstance(__inline_value, str) else repr(__inline_value)), end="")
+del __inline_value, __inline_markdown"""
+
+
+def _split_options(source: str) -> tuple[dict, str]:
+    """Quarto's `#| key: value` lines at the top of a cell: parsed as YAML, removed from code."""
+    lines = source.splitlines()
+    option_lines = []
+    while lines and (m := _OPTION_LINE.match(lines[0])):
+        option_lines.append(m.group(1))
+        lines.pop(0)
+    try:
+        options = yaml.safe_load("\n".join(option_lines)) if option_lines else {}
+    except yaml.YAMLError as exc:
+        raise ValueError(f"cell options are not valid YAML: {' '.join(str(exc).split())}") from None
+    if not isinstance(options or {}, dict):
+        raise ValueError("cell options must be `#| key: value` lines")
+    return options or {}, "\n".join(lines)
+
+
+def _error_text(outputs) -> str:
+    for out in outputs:
+        if out.get("output_type") == "error":
+            return f"{out.get('ename')}: {out.get('evalue')}"
+    return "unknown error"
+
+
+def execute_chapter(root: Path, rel: str) -> Chapter:
+    import jupytext
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    text = (root / rel).read_text(encoding="utf-8")
+    # The R Markdown reader: jupytext's own .qmd reader calls the quarto CLI, absent here.
+    nb = jupytext.reads(text, fmt="Rmd")
+    client = NotebookClient(nb, kernel_name="python3", timeout=600,
+                            resources={"metadata": {"path": str(root)}})  # execute-dir: project
+    blocks: list[Block] = []
+    code_cells = 0
+    with client.setup_kernel():
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type == "markdown":
+                blocks.append(Block("markdown", _evaluate_inline(client, cell.source, rel)))
+            elif cell.cell_type == "code":
+                code_cells += 1
+                try:
+                    options, code = _split_options(cell.source)
+                except ValueError as exc:
+                    raise RenderError(f"{rel}, cell {code_cells}: {exc}") from None
+                where = f"{rel}, cell {code_cells}" + (f" ({options['label']})" if options.get("label") else "")
+                unknown = sorted(set(options) - CELL_OPTIONS)
+                if unknown:
+                    raise RenderError(f"{where}: the fallback does not implement the cell option(s) "
+                                      f"{', '.join(unknown)} (known: {', '.join(sorted(CELL_OPTIONS))})")
+                if options.get("eval", True):
+                    try:
+                        client.execute_cell(cell, index)
+                    except CellExecutionError:
+                        raise RenderError(f"{where}: {_error_text(cell.outputs)}") from None
+                blocks.append(Block("code", code, options, list(cell.get("outputs", []))))
+    return Chapter(rel, blocks)
+
+
+def _evaluate_inline(client, markdown: str, rel: str) -> str:
+    """Replace each `{python} expr` with its value, rendered as Quarto renders it."""
+    import nbformat
+
+    def value(match: re.Match) -> str:
+        cell = nbformat.v4.new_code_cell(_INLINE_CODE.format(expr=match.group(1)))
+        try:
+            client.execute_cell(cell, 0)
+        except Exception:
+            raise RenderError(f"{rel}: inline expression `{match.group(1)}`: {_error_text(cell.outputs)}") from None
+        return "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
+
+    return _INLINE.sub(value, markdown)
+
+

@@ -1,0 +1,216 @@
+"""The fallback renderer, for machines without Quarto: executes each chapter (execute.py), numbers
+figures, tables and sections as Quarto numbers a book, resolves cross-references, and hands
+the Markdown to pandoc (HTML, Typst) and the typst package (PDF).
+
+What it writes itself is only what those parts lack: Quarto's @fig-/@tbl-/@sec-
+cross-references and its callouts (a Lua filter, assets/callouts.lua). It is stricter than
+Quarto where Quarto only warns (an unresolved cross-reference or an unknown citation fails
+here), and never more lenient.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from .config import Book, load_book
+from .errors import RenderError
+from .execute import Chapter, execute_chapter
+from .publish import discard, figure_env, publish, staging_folder
+
+ASSETS = Path(__file__).parent / "assets"
+
+
+def _run_pre_render(root: Path, book: Book) -> None:
+    """As Quarto does: each command once, from the project folder, before any chapter."""
+    # `python` in the command must be this environment's, as `make` arranges for Quarto too
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    env = dict(os.environ, QUARTO_PROJECT_RENDER_ALL="1", PATH=path)
+    for command in book.pre_render:
+        print(f"pre-render: {command}", flush=True)
+        done = subprocess.run(command, shell=True, cwd=root, env=env)
+        if done.returncode != 0:
+            raise RenderError(f"pre-render `{command}` exited {done.returncode}; no chapter was executed")
+
+
+# --- the fallback: numbering and cross-references --------------------------------------------
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*(\{[^}]*\})?\s*$", re.MULTILINE)
+_FENCE = re.compile(r"^(```|~~~).*?^\1", re.MULTILINE | re.DOTALL)
+_XREF = re.compile(r"(?<![\w@])@((?:fig|tbl|sec)-[A-Za-z0-9_-]*[A-Za-z0-9])")
+_CITATION = re.compile(r"(?<![\w])-?@([A-Za-z][\w:.-]*[\w])")
+
+
+def _number_labels(chapters: list[Chapter]) -> dict[str, str]:
+    """label -> 'Figure 2.1' / 'Table 2.1' / 'Chapter 2' / 'Section 2.3', as Quarto numbers a book."""
+    labels: dict[str, str] = {}
+    chapter_no = 0
+    for chapter in chapters:
+        number, section, figures, tables = None, 0, 0, 0
+        for block in chapter.blocks:
+            if block.kind == "markdown":
+                for hashes, _title, attrs in _HEADING.findall(_FENCE.sub("", block.text)):
+                    attrs = attrs or ""
+                    unnumbered = ".unnumbered" in attrs or "-}" in attrs.replace(" ", "")
+                    label = re.search(r"#(sec-[\w-]+)", attrs)
+                    if len(hashes) == 1:
+                        if not unnumbered:
+                            chapter_no += 1
+                            number = chapter_no
+                        if label:
+                            labels[label.group(1)] = f"Chapter {number}" if number else _title
+                    elif len(hashes) == 2:
+                        if not unnumbered and number:
+                            section += 1
+                        if label:
+                            labels[label.group(1)] = f"Section {number}.{section}" if number else _title
+            else:
+                label = str(block.options.get("label", ""))
+                prefix = f"{number}." if number else ""
+                if label.startswith("fig-"):
+                    figures += 1
+                    labels[label] = f"Figure {prefix}{figures}"
+                elif label.startswith("tbl-"):
+                    tables += 1
+                    labels[label] = f"Table {prefix}{tables}"
+    return labels
+
+
+def _resolve_xrefs(markdown: str, labels: dict[str, str], where: str) -> str:
+    unknown = sorted({m for m in _XREF.findall(markdown) if m not in labels})
+    if unknown:
+        raise RenderError(f"{where}: unresolved cross-reference(s): {', '.join('@' + u for u in unknown)}")
+    return _XREF.sub(lambda m: f"[{labels[m.group(1)]}](#{m.group(1)})", markdown)
+
+
+# --- the fallback: markdown for pandoc -------------------------------------------------------
+
+def _output_markdown(out, fmt: str, figures: Path, stem: str) -> str:
+    kind = out.get("output_type")
+    if kind == "stream":
+        return f"```\n{out.get('text', '').rstrip()}\n```"
+    if kind not in ("display_data", "execute_result"):
+        return ""
+    data = out.get("data", {})
+    if "text/markdown" in data:
+        return data["text/markdown"]
+    if "image/png" in data:
+        import base64
+        figures.mkdir(exist_ok=True)
+        path = figures / f"{stem}.png"
+        path.write_bytes(base64.b64decode(data["image/png"]))
+        return f"![]({figures.name}/{path.name})"
+    if "text/html" in data and fmt == "html":
+        return f"```{{=html}}\n{data['text/html']}\n```"
+    if "text/plain" in data:
+        return f"```\n{data['text/plain']}\n```"
+    return ""
+
+
+def _code_block_markdown(block: Block, fmt: str, book: Book, labels: dict, figures: Path, stem: str) -> str:
+    opts = block.options
+    if opts.get("include") is False:
+        return ""
+    parts = []
+    echo = opts.get("echo", book.html_echo if fmt == "html" else book.typst_echo)
+    if echo and block.text.strip():
+        code = f"```python\n{block.text.strip()}\n```"
+        if fmt == "html" and book.html_code_fold:
+            code = f'<details class="code-fold"><summary>Code</summary>\n\n{code}\n\n</details>'
+        parts.append(code)
+    if opts.get("output", True) is not False:
+        outputs = [_output_markdown(o, fmt, figures, f"{stem}-{i}") for i, o in enumerate(block.outputs)]
+        outputs = [o for o in outputs if o.strip()]
+        label = str(opts.get("label", ""))
+        if label.startswith("fig-"):
+            images = [o for o in outputs if o.startswith("![](")]
+            if len(images) != 1:
+                raise RenderError(f"{stem}: figure {label} produced {len(images)} images, expected 1")
+            caption = f"{labels[label]}: {opts.get('fig-cap', '')}"
+            path = images[0][4:-1]
+            alt = str(opts.get("fig-alt", "")).replace("\\", "\\\\").replace('"', '\\"')
+            attributes = f'#{label} width=100%' + (f' alt="{alt}"' if alt else "")
+            outputs = [o for o in outputs if o is not images[0]] + [f"![{caption}]({path}){{{attributes}}}"]
+        elif label.startswith("tbl-"):
+            caption = f"{labels[label]}: {opts.get('tbl-cap', '')}"
+            outputs = [f"::: {{#{label}}}\n" + "\n\n".join(outputs) + f"\n\n: {caption}\n:::"]
+        parts.extend(outputs)
+    return "\n\n".join(parts)
+
+
+def _book_markdown(chapters: list[Chapter], fmt: str, book: Book, labels: dict, staging: Path) -> str:
+    banner = ("::: {.callout-warning title=\"Rendered without Quarto\"}\nThis copy was rendered by the "
+              "fallback path (jupytext, nbclient, pandoc, typst) because Quarto was not installed. "
+              "The numbers are computed by the same code; the layout differs from the Quarto book.\n:::")
+    pieces = [banner]
+    if fmt == "typst":
+        # Captions carry Quarto-style numbers already, so typst must not add its own; long
+        # tables must break across pages, and wide ones need a smaller type.
+        pieces.insert(0, "```{=typst}\n#show figure.caption: it => it.body\n"
+                         "#show figure.where(kind: table): set block(breakable: true)\n"
+                         "#show table: set text(size: 7.5pt)\n```")
+    for chapter in chapters:
+        chapter_md = []
+        stem_base = Path(chapter.path).stem
+        for i, block in enumerate(chapter.blocks):
+            if block.kind == "markdown":
+                chapter_md.append(block.text)
+            else:
+                chapter_md.append(_code_block_markdown(block, fmt, book, labels, staging / "figures",
+                                                       f"{stem_base}-{i}"))
+        pieces.append(_resolve_xrefs("\n\n".join(p for p in chapter_md if p), labels, chapter.path))
+    return "\n\n".join(pieces) + "\n"
+
+
+def _check_citations(markdown: str, bibliography: Path | None) -> None:
+    text = _FENCE.sub("", markdown)
+    cited = {m for m in _CITATION.findall(text) if not re.match(r"(fig|tbl|sec)-", m)}
+    known = set(re.findall(r"@\w+\s*\{\s*([^,\s]+)\s*,", bibliography.read_text(encoding="utf-8"))) if bibliography else set()
+    unknown = sorted(cited - known)
+    if unknown:
+        raise RenderError(f"citation key(s) not in the bibliography: {', '.join(unknown)}")
+
+
+def _pandoc(markdown: str, fmt: str, book: Book, staging: Path, extra: list[str]) -> str:
+    import pypandoc
+    args = ["--standalone", "--toc", "--toc-depth=2", "--number-sections", "--wrap=none",
+            f"--lua-filter={ASSETS / 'callouts.lua'}", f"--resource-path={staging}",
+            "-M", f"title={book.title}", "-M", f"author={book.author}"]
+    if book.bibliography:
+        args += ["--citeproc", f"--bibliography={book.bibliography}"]
+    return pypandoc.convert_text(markdown, fmt, format="markdown", extra_args=args + extra)
+
+
+def render(root: Path) -> None:
+    book = load_book(root)
+    _run_pre_render(root, book)
+    staging = staging_folder(root)
+    os.environ.update(figure_env(staging))  # the kernels inherit it: figures for citing go to staging
+    try:
+        chapters = []
+        for i, rel in enumerate(book.chapters, 1):
+            print(f"[{i}/{len(book.chapters)}] executing {rel}", flush=True)
+            chapters.append(execute_chapter(root, rel))
+        labels = _number_labels(chapters)
+        print("writing HTML", flush=True)
+        html_md = _book_markdown(chapters, "html", book, labels, staging)
+        _check_citations(html_md, book.bibliography)
+        html = _pandoc(html_md, "html", book, staging,
+                       ["--embed-resources", f"--css={ASSETS / 'fallback.css'}"])
+        (staging / "index.html").write_text(html, encoding="utf-8")
+        print("writing PDF (typst)", flush=True)
+        typ = _pandoc(_book_markdown(chapters, "typst", book, labels, staging), "typst", book, staging, [])
+        typ_path = staging / f"{book.output_file}.typ"
+        typ_path.write_text(typ, encoding="utf-8")
+        import typst
+        try:
+            typst.compile(str(typ_path), output=str(staging / f"{book.output_file}.pdf"), root=str(staging))
+        except Exception as exc:  # the typst binding raises its own error types
+            raise RenderError(f"typst could not compile the PDF: {' '.join(str(exc).split())[:500]}") from None
+        typ_path.unlink()
+        publish(staging, root)
+    except BaseException:
+        discard(staging)
+        raise

@@ -1,0 +1,14 @@
+"""What a check returns: the outcome, the derived value as data, and its display text."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .values import Value
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: str
+    value: Value | None  # the derived value as data (None: nothing to derive)
+    shown: str = ""  # the derived value as the ledger shows it
+    detail: str = ""
