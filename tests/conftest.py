@@ -1,3 +1,4 @@
+import os
 import shutil
 import subprocess
 import sys
@@ -21,9 +22,9 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
-def run_rederive(project: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rederive", *args], cwd=project,
-                          capture_output=True, text=True, timeout=timeout)
+def run_rederive(project: Path, *args: str, timeout: int = 600, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "rederive", *args], cwd=project, capture_output=True, text=True,
+                          timeout=timeout, env=None if env is None else {**os.environ, **env})
 
 
 @pytest.fixture

@@ -75,3 +75,62 @@ def test_changing_any_single_reported_number_makes_check_fail_naming_it(claims, 
         if code != 1 or f"  {row['id']} (" not in out:
             missed.append((row["id"], row["reported"], mutated[i]["reported"], code))
     assert not missed, f"changed numbers that `check` did not catch: {missed[:10]}"
+
+
+def test_json_export_carries_derived_values_as_numbers_and_the_inputs_each_derivation_read(project):
+    rows = {r["id"]: r for r in json.loads(run_rederive(project, "ledger", "--format", "json").stdout)}
+    # failures_pct: DESCAR-T prints 238 of 550 (43.3%); the derivation reads exactly those two counts.
+    failures = rows["failures_pct"]
+    assert failures["derived_value"] == {"type": "share", "numerator": 238, "denominator": 550,
+                                         "percent": 238 * 100 / 550, "exact": "476/11"}
+    assert failures["inputs"] == ["failures_n", "infused_n"]
+    assert failures["printed_value"]["estimate"] == 43.3 and failures["printed_value"]["unit"] == "%"
+    # A pooled rate reads the printed table it pools (Shen 2025, Table 2).
+    assert rows["mono_orr_pooled"]["inputs"] == ["shen2025/table2.csv"]
+    assert isinstance(rows["mono_orr_pooled"]["derived_value"]["estimate"], float)
+    # Every derived claim names at least one input (an input row itself names none).
+    derived = [r for r in rows.values() if r["role"] == "claim" and r["check"] not in ("p_from_ci", "ci_consistency",
+                                                                                         "median_in_range", "within")]
+    assert derived and all(r["inputs"] for r in derived), [r["id"] for r in derived if not r["inputs"]][:5]
+
+
+def test_the_reports_own_results_are_ledger_rows_with_their_pins(project):
+    rows = json.loads(run_rederive(project, "ledger", "--format", "json").stdout)
+    own = [r for r in rows if r["role"] == "analysis"]
+    names = {r["id"].split(".")[0] for r in own}
+    assert {"shen_methods", "shen_leave_one_out", "shen_subgroup_differences", "shen_egger",
+            "shumilov_reconstructions", "tongren_km"} <= names
+    assert all(r["outcome"] == "as pinned" and r["ok"] for r in own)
+    strict = next(r for r in own if r["id"] == "shumilov_reconstructions.partition.solutions")
+    assert strict["reported"] == "3"  # Shumilov: exactly 3 splits of 92 fit every printed rate (README, chapter)
+
+
+def test_an_engine_change_that_moves_a_shown_result_fails_check_until_re_pinned_with_a_note(project):
+    pins = project / "data" / "analyses.csv"
+    text = pins.read_text(encoding="utf-8")
+    line = next(l for l in text.splitlines() if l.startswith("shen_subgroup_differences.orr.p,"))
+    moved_line = line.replace(line.split(",")[1], "0.5", 1)  # what the engine gave before, say
+    pins.write_text(text.replace(line, moved_line), encoding="utf-8")
+    done = run_rederive(project, "check")
+    assert done.returncode == 1 and "shen_subgroup_differences.orr.p" in done.stdout
+    refused = run_rederive(project, "pin", "--update", "shen_subgroup_differences.orr.p")
+    assert refused.returncode == 2 and "--note" in refused.stderr
+    done = run_rederive(project, "pin", "--update", "shen_subgroup_differences.orr.p", "--note", "test")
+    assert done.returncode == 0 and run_rederive(project, "check").returncode == 0
+    assert line.split(",")[1] in pins.read_text(encoding="utf-8")
+
+
+def test_a_result_without_a_pin_fails_check_naming_it_until_pinned(project):
+    pins = project / "data" / "analyses.csv"
+    lines = pins.read_text(encoding="utf-8").splitlines(keepends=True)
+    pins.write_text("".join(l for l in lines if not l.startswith("tongren_km.PFS.ways,")), encoding="utf-8")
+    done = run_rederive(project, "check")
+    assert done.returncode == 1 and "tongren_km.PFS.ways" in done.stdout and "no pin" in done.stdout
+    assert run_rederive(project, "pin").returncode == 0 and run_rederive(project, "check").returncode == 0
+
+
+def test_a_pin_of_an_analysis_that_does_not_exist_is_bad_input(project):
+    pins = project / "data" / "analyses.csv"
+    pins.write_text(pins.read_text(encoding="utf-8") + "no_such_analysis.x,1,,typo\n", encoding="utf-8")
+    done = run_rederive(project, "check")
+    assert done.returncode == 2 and "data/analyses.csv" in done.stderr and "no_such_analysis.x" in done.stderr

@@ -13,7 +13,9 @@ CLAIMS = "data/descart2022/claims.csv"
 def rendered(tmp_path_factory):
     from conftest import copy_project
     project = copy_project(tmp_path_factory.mktemp("render") / "project")
-    done = run_rederive(project, "render", "--fallback")
+    log = project.parent / "builds.log"
+    done = run_rederive(project, "render", "--fallback", env={"REDERIVE_BUILD_LOG": str(log)})
+    done.builds = log.read_text().splitlines() if log.exists() else []
     return project, done
 
 
@@ -58,15 +60,61 @@ def edited(path, new_text):
         path.write_text(old, encoding="utf-8")
 
 
-def test_a_changed_number_fails_the_render_and_keeps_the_last_good_one(rendered):
+def _snapshot(project):
+    """Every file of the published book and of figures/, by path, as bytes."""
+    return {str(p.relative_to(project)): p.read_bytes()
+            for folder in ("_book", "figures") for p in sorted((project / folder).rglob("*")) if p.is_file()}
+
+
+def test_one_render_builds_the_ledger_once_and_every_chapter_loads_it(rendered):
+    # Oracle: REDERIVE_BUILD_LOG gets a line per build; the pre-render check is the only one.
+    _, done = rendered
+    assert len(done.builds) == 1, done.builds
+
+
+def test_the_render_publishes_figures_for_citing_with_the_book(rendered):
     project, _ = rendered
-    good = (project / "_book" / "index.html").read_bytes()
+    pngs = sorted(p.name for p in (project / "figures").glob("*.png"))
+    assert "descart2022-outcomes-by-timing.png" in pngs and len(pngs) >= 7
+    assert not list(project.glob("_book.tmp-*"))
+
+
+def test_a_changed_number_fails_the_render_and_keeps_the_last_good_book_and_figures(rendered):
+    project, _ = rendered
+    good = _snapshot(project)
     with edited(project / CLAIMS, lambda text: text.replace("238 (43.3%) experienced", "238 (44.3%) experienced")
                                                  .replace(",43.3%,", ",44.3%,")):
         done = run_rederive(project, "render", "--fallback")
     assert done.returncode == 1
     assert "failures_pct" in done.stdout and "pre-render" in done.stderr
-    assert (project / "_book" / "index.html").read_bytes() == good
+    assert _snapshot(project) == good
+
+
+def test_a_failure_after_figures_were_drawn_keeps_the_last_good_figures(rendered):
+    # A cell that fails in the last chapter, after every figure was saved: figures/ must not change.
+    project, _ = rendered
+    good = _snapshot(project)
+    broken = "\n```{python}\nraise ValueError('late')\n```\n"
+    with edited(project / "chapters" / "ledger.qmd", lambda text: text + broken):
+        done = run_rederive(project, "render", "--fallback")
+    assert done.returncode == 1 and "late" in done.stderr
+    assert _snapshot(project) == good
+    assert not [p for p in project.iterdir() if p.name.startswith("_book.")]
+
+
+def test_the_fallback_refuses_a_cell_option_it_does_not_implement_by_name(rendered):
+    project, _ = rendered
+    cell = "\n```{python}\n#| label: tbl-x\n#| tbl-colwidths: [10, 90]\n1\n```\n"
+    with edited(project / "chapters" / "methods.qmd", lambda text: text + cell):
+        done = run_rederive(project, "render", "--fallback")
+    assert done.returncode == 1 and "tbl-colwidths" in done.stderr and "methods.qmd" in done.stderr
+
+
+def test_the_fallback_refuses_a_quarto_yml_key_it_does_not_implement_by_name(rendered):
+    project, _ = rendered
+    with edited(project / "_quarto.yml", lambda text: text.replace("    toc: true\n", "    toc: true\n    number-depth: 2\n", 1)):
+        done = run_rederive(project, "render", "--fallback")
+    assert done.returncode == 1 and "format.html.number-depth" in done.stderr
 
 
 def test_a_cell_exception_fails_naming_chapter_and_cell(rendered):

@@ -15,6 +15,10 @@ from .paths import project_root
 
 ENV = "REDERIVE_FIGURES"
 COLOURS = ["#4477AA", "#CC6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB"]  # Paul Tol, colour-blind safe
+EMPHASIS = "#882255"  # an overall estimate
+GUIDE = "#999999"  # reference lines (no effect, 50%, funnel limits)
+FAINT = "#CCCCCC"  # background points
+INK = "#333333"  # study intervals
 STYLE = {
     "figure.dpi": 100, "savefig.dpi": 200, "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9,
     "legend.fontsize": 8, "legend.frameon": False, "axes.spines.top": False, "axes.spines.right": False,

@@ -8,6 +8,7 @@ import numpy as np
 from matplotlib.patches import Polygon
 
 from . import meta
+from .figures import COLOURS, EMPHASIS, GUIDE, INK
 
 
 @dataclass(frozen=True)
@@ -40,13 +41,13 @@ def forest(groups: list[Group], xlabel: str, overall_label: str = "Overall"):
         low, high = meta.study_ci(g.events, g.n)
         for label, x, n, lo, hi, w in zip(g.labels, g.events, g.n, low, high, pooled.weights):
             p = x / n
-            ax.plot([lo, hi], [y, y], color="#333333", lw=1)
-            ax.plot(p, y, "s", color="#4477AA", markersize=3 + w / 6)
+            ax.plot([lo, hi], [y, y], color=INK, lw=1)
+            ax.plot(p, y, "s", color=COLOURS[0], markersize=3 + w / 6)
             ax.text(-0.02, y, label, ha="right", va="center", fontsize=8, transform=ax.get_yaxis_transform())
             ax.text(text_x, y, f"{x}/{n}     {p:.3f} ({lo:.3f}-{hi:.3f})     {w:.1f}%", ha="left", va="center",
                     fontsize=8, transform=ax.get_yaxis_transform())
             y += 1
-        _diamond(ax, y, pooled, "#CC6677")
+        _diamond(ax, y, pooled, COLOURS[1])
         het = f"I² = {pooled.i2:.1f}%, p = {pooled.p_heterogeneity:.3f}" if pooled.k > 1 else "single study"
         ax.text(-0.02, y, f"Subtotal ({het})", ha="right", va="center", fontsize=8, style="italic",
                 transform=ax.get_yaxis_transform())
@@ -56,17 +57,17 @@ def forest(groups: list[Group], xlabel: str, overall_label: str = "Overall"):
     all_events = [x for g in groups for x in g.events]
     all_n = [n for g in groups for n in g.n]
     overall = meta.metaprop(all_events, all_n)
-    _diamond(ax, y, overall, "#882255")
+    _diamond(ax, y, overall, EMPHASIS)
     ax.text(-0.02, y, f"{overall_label} (I² = {overall.i2:.1f}%)", ha="right", va="center", fontsize=8,
             fontweight="bold", transform=ax.get_yaxis_transform())
     ax.text(text_x, y, f"{overall.estimate:.3f} ({overall.low:.3f}-{overall.high:.3f})", ha="left", va="center",
             fontsize=8, fontweight="bold", transform=ax.get_yaxis_transform())
-    ax.axvline(overall.estimate, color="#882255", lw=0.8, ls="--")
+    ax.axvline(overall.estimate, color=EMPHASIS, lw=0.8, ls="--")
     ax.set_ylim(y + 1, -2)
     ax.set_xlim(0, 1)
     ax.set_yticks([])
     ax.set_xlabel(xlabel)
-    ax.spines[["top", "right", "left"]].set_visible(False)
+    ax.spines["left"].set_visible(False)
     fig.subplots_adjust(left=0.33, right=0.62)
     return fig
 
@@ -79,13 +80,12 @@ def funnel(ax, events, n, title: str):
     pooled_t = float((t / v).sum() / (1 / v).sum())
     grid = np.linspace(1e-3, se.max() * 1.1, 50)
     nh = meta.harmonic_mean(n)
-    ax.plot([meta.miller_inverse(pooled_t - meta.Z95 * s, nh) for s in grid], grid, color="#999999", lw=0.8, ls="--")
-    ax.plot([meta.miller_inverse(pooled_t + meta.Z95 * s, nh) for s in grid], grid, color="#999999", lw=0.8, ls="--")
-    ax.axvline(meta.miller_inverse(pooled_t, nh), color="#882255", lw=0.8)
-    ax.plot(np.asarray(events) / np.asarray(n), se, "o", color="#4477AA")
+    ax.plot([meta.miller_inverse(pooled_t - meta.Z95 * s, nh) for s in grid], grid, color=GUIDE, lw=0.8, ls="--")
+    ax.plot([meta.miller_inverse(pooled_t + meta.Z95 * s, nh) for s in grid], grid, color=GUIDE, lw=0.8, ls="--")
+    ax.axvline(meta.miller_inverse(pooled_t, nh), color=EMPHASIS, lw=0.8)
+    ax.plot(np.asarray(events) / np.asarray(n), se, "o", color=COLOURS[0])
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("Proportion")
     ax.set_ylabel("Standard error (Freeman-Tukey scale)")
     ax.set_title(title, fontsize=10)
-    ax.spines[["top", "right"]].set_visible(False)

@@ -8,9 +8,11 @@ sequences that reach the same state, so n = 12 takes milliseconds.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from fractions import Fraction
 
+from . import rounding
 from .reported import Number
 
 
@@ -22,9 +24,10 @@ class Path:
     sequence: str  # one example, in time order: E event, C censored
 
 
-def reachable(n: int) -> list[Path]:
+@functools.lru_cache(maxsize=8)
+def reachable(n: int) -> tuple[Path, ...]:
     """Every (estimate, events, censorings) a KM curve of n patients can show at a landmark,
-    with one example sequence each."""
+    with one example sequence each. A pure function of n, so computed once per n."""
     # state: (at risk, estimate, events, censored) -> example sequence
     frontier = {(n, Fraction(1), 0, 0): ""}
     seen = dict(frontier)
@@ -43,11 +46,10 @@ def reachable(n: int) -> list[Path]:
         key = (s, e, c)
         if key not in best or len(seq) < len(best[key].sequence):
             best[key] = Path(s, e, c, " ".join(seq) or "(none)")
-    return sorted(best.values(), key=lambda p: (p.events, p.censored, p.estimate))
+    return tuple(sorted(best.values(), key=lambda p: (p.events, p.censored, p.estimate)))
 
 
 def matching(n: int, printed: Number) -> list[Path]:
     """Paths whose estimate rounds (half up) to the printed percentage."""
-    lo, hi = printed.interval()
-    return [p for p in reachable(n) if lo <= 100 * p.estimate < hi]
+    return [p for p in reachable(n) if rounding.contains(printed, 100 * p.estimate)]
 

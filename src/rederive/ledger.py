@@ -14,6 +14,7 @@ import csv
 import importlib
 import io
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -173,39 +174,62 @@ def _derivations(source: Source, problems: list[Problem]):
 
 
 def _analysis_rows(root: Path, sources: list[Source], problems: list[Problem]):
-    """Every result of rederive.analyses as a ledger row, compared with its pin."""
+    """Every result of rederive.analyses as a ledger row, compared with its pin. A result that
+    moved, vanished, appeared without a pin or can no longer be computed is an unexpected
+    outcome (exit 1, naming it), never silently accepted."""
     cache = cache_.load(root)
     found = analyses_.run(sources, problems, cache)
     cache_.save(root, cache)
     pinned = pins.load(root, problems)
     seeds = {s.id: s.seed for s in sources}
     rows, seen = [], set()
+
+    def row(analysis, row_id, reported, derived, ok, detail, pin=None, value=None):
+        return LedgerRow(
+            id=row_id, source=analysis.source, seed=seeds[analysis.source], location=analysis.description,
+            quote="", reported=reported, corrected="", role=ANALYSIS_ROLE, check="pin", derived=derived,
+            outcome=outcomes.PINNED if ok else outcomes.MOVED, expected=outcomes.PINNED, ok=ok,
+            note=pin.note if pin else "", detail=detail, file=pins.FILE, line=pin.line if pin else 0,
+            inputs=analysis.inputs, value=None if value is None else Pin(value))
+
     for analysis in found:
+        if analysis.error:
+            rows.append(row(analysis, analysis.name, "-", "-", False, f"cannot be computed: {analysis.error}"))
+            seen.update(i for i in pinned if i.startswith(analysis.name + "."))
+            continue
         for key, value in analyses_.flatten(analysis.result).items():
             row_id = f"{analysis.name}.{key}"
             seen.add(row_id)
             pin = pinned.get(row_id)
             if pin is None:
-                problems.append(Problem(pins.FILE, None, "id", f"{row_id!r} has no pin (python -m rederive pin adds it)"))
+                shown = analyses_.pin_text(value)
+                rows.append(row(analysis, row_id, "-", shown, False, "a new result with no pin (python -m rederive pin)"))
                 continue
             ok = analyses_.matches(value, pin.value, pin.digits)
             shown = analyses_.pin_text(value, int(pin.digits or analyses_.DEFAULT_DIGITS))
-            outcome = outcomes.PINNED if ok else outcomes.MOVED
-            rows.append(LedgerRow(
-                id=row_id, source=analysis.source, seed=seeds[analysis.source], location=analysis.description,
-                quote="", reported=pin.value, corrected="", role=ANALYSIS_ROLE, check="pin", derived=shown,
-                outcome=outcome, expected=outcomes.PINNED, ok=ok, note=pin.note,
-                detail="" if ok else f"the engine now gives {shown}, pinned {pin.value}",
-                file=pins.FILE, line=pin.line, inputs=analysis.inputs,
-                value=Pin(value if isinstance(value, (int, float, str)) else str(value))))
+            rows.append(row(analysis, row_id, pin.value, shown, ok,
+                            "" if ok else f"the engine now gives {shown}, pinned {pin.value}", pin,
+                            value if isinstance(value, (int, float, str)) else str(value)))
+    names = {a.name: a for a in found}
     for row_id, pin in pinned.items():
-        if row_id not in seen:
-            problems.append(Problem(pins.FILE, pin.line, "id", f"{row_id!r} is pinned but no analysis gives it"))
+        if row_id in seen:
+            continue
+        analysis = names.get(row_id.split(".")[0])
+        if analysis is None:
+            problems.append(Problem(pins.FILE, pin.line, "id", f"{row_id!r} is pinned but no analysis of that name exists"))
+        else:
+            rows.append(row(analysis, row_id, pin.value, "-", False, "pinned, but the result no longer has it", pin))
     return rows, found
+
+
+BUILD_LOG = "REDERIVE_BUILD_LOG"  # if set, each build appends a line there (tests count builds per render)
 
 
 def build(root: Path, with_analyses: bool = True) -> Ledger:
     """Load every register under root/data, derive, compare. RegisterError on bad input."""
+    if os.environ.get(BUILD_LOG):
+        with open(os.environ[BUILD_LOG], "a", encoding="utf-8") as log:
+            log.write(f"{os.getpid()}\n")
     sources = load_all(root)
     problems: list[Problem] = []
     rows: list[LedgerRow] = []

@@ -21,6 +21,12 @@ def pin(root: Path, update: list[str], note: str) -> int:
             print(f"  {p}", file=sys.stderr)
         return 2
     found = analyses.run(sources, problems)
+    failed = [a for a in found if a.error]
+    for a in failed:
+        print(f"rederive pin: {a.name} cannot be computed from the register's values ({a.error}); nothing written",
+              file=sys.stderr)
+    if failed:
+        return 1
     current = {f"{a.name}.{k}": v for a in found for k, v in analyses.flatten(a.result).items()}
     existing = pins.load(root, problems)
     if problems:

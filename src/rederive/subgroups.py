@@ -11,18 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from . import rounding
 from .reported import Number
 
 
 def candidate_pairs(printed: Number, max_n: int) -> list[tuple[int, int]]:
     """(responders, patients) with 1 <= patients <= max_n whose percentage rounds to printed."""
-    lo, hi = printed.interval()
-    pairs = []
-    for n in range(1, max_n + 1):
-        for r in range(int(lo * n / 100), min(n, int(hi * n / 100) + 1) + 1):
-            if lo <= Fraction(100 * r, n) < hi:
-                pairs.append((r, n))
-    return pairs
+    return [(r, n) for n in range(1, max_n + 1) for r in rounding.numerators(printed, n)]
 
 
 @dataclass(frozen=True)
@@ -49,8 +44,7 @@ class Reconstruction:
 
 
 def _total_responders(overall: Number, total: int) -> set[int]:
-    lo, hi = overall.interval()
-    return {r for r in range(total + 1) if lo <= Fraction(100 * r, total) < hi}
+    return set(rounding.numerators(overall, total))
 
 
 def reconstruct(groups: list[Number], total: int, overall: Number, mode: str = "partition") -> Reconstruction:
@@ -72,8 +66,7 @@ def reconstruct(groups: list[Number], total: int, overall: Number, mode: str = "
         if mode == "partition":
             return n == total and r in overall_counts
         if mode == "evaluable":
-            lo, hi = overall.interval()
-            return lo <= Fraction(100 * r, n) < hi
+            return rounding.contains(overall, Fraction(100 * r, n))
         return any(r <= k <= r + (total - n) for k in overall_counts)  # subset
 
     def extend(chosen, size):

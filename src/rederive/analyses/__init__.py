@@ -29,6 +29,7 @@ class Analysis:
     description: str
     result: object  # what chapters read
     inputs: tuple  # the register rows and tables it read
+    error: str = ""  # why it could not be computed from the register's values (a finding, not bad input)
 
 
 def flatten(result, prefix: str = "") -> dict:
@@ -111,23 +112,23 @@ def run(sources: list[Source], problems: list[Problem], cache: dict | None = Non
         except ModuleNotFoundError:
             continue
         x = Inputs(source)
-        try:
-            for name, function in module.ANALYSES.items():
-                cached = (cache or {}).get(name)
-                if cached is not None and cached[0] == _input_key(source, cached[1].inputs):
-                    out.append(cached[1])
-                    continue
-                x.take_reads()
-                result = function(x)
-                doc = (function.__doc__ or name).strip().splitlines()[0]
-                analysis = Analysis(name, source.id, doc, result, x.take_reads())
-                if cache is not None:
-                    cache[name] = (_input_key(source, analysis.inputs), analysis)
-                out.append(analysis)
-        except UnknownInput as exc:
-            problems.append(Problem(f"src/rederive/analyses/{source.id}.py", None, None,
-                                    f"an analysis reads id {exc.args[0]!r}, which is not in the register"))
-        except (ValueError, ZeroDivisionError, ArithmeticError, TypeError, IndexError, KeyError) as exc:
-            problems.append(Problem(f"src/rederive/analyses/{source.id}.py", None, None,
-                                    f"an analysis failed on the register's values: {exc}"))
+        for name, function in module.ANALYSES.items():
+            cached = (cache or {}).get(name)
+            if cached is not None and cached[0] == _input_key(source, cached[1].inputs):
+                out.append(cached[1])
+                continue
+            x.take_reads()
+            doc = (function.__doc__ or name).strip().splitlines()[0]
+            try:
+                analysis = Analysis(name, source.id, doc, function(x), x.take_reads())
+            except UnknownInput as exc:
+                problems.append(Problem(f"src/rederive/analyses/{source.id}.py", None, None,
+                                        f"{name} reads id {exc.args[0]!r}, which is not in the register"))
+                continue
+            except (ValueError, ZeroDivisionError, ArithmeticError, TypeError, IndexError, KeyError) as exc:
+                # The values it read no longer allow the result: every pin of it has moved.
+                analysis = Analysis(name, source.id, doc, None, x.take_reads(), f"{type(exc).__name__}: {exc}")
+            if cache is not None and not analysis.error:
+                cache[name] = (_input_key(source, analysis.inputs), analysis)
+            out.append(analysis)
     return out
