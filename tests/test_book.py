@@ -10,7 +10,8 @@ CONFIG = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
 CHAPTERS = CONFIG["book"]["chapters"]
 
 # Numbers that may appear in prose because they are definitions or illustrations, not results.
-ALLOWED = {"0.05", "5%", "1.96", "95%", "22.7%", "22.7", "22.65", "22.75", "22.8", "22.6", "18.0%", "50%"}
+ALLOWED = {"0.05", "5%", "1.96", "95%", "22.7%", "22.7", "22.65", "22.75", "22.8", "22.6", "18.0%", "50%",
+           "0.5"}  # 0.5: the Freeman-Tukey variance 1/(n + 0.5), a definition
 
 
 def test_the_book_is_a_quarto_book_with_html_and_typst_and_a_prerender_check():
@@ -84,3 +85,17 @@ def test_result_numbers_in_prose_come_from_inline_code():
             if number not in ALLOWED:
                 offenders.append(f"{chapter}: {number}")
     assert not offenders, f"typed result numbers (write them as inline expressions): {offenders}"
+
+
+def test_the_synthesis_chapter_follows_every_source_chapter_and_reads_only_the_ledger():
+    # The synthesis is placed after the five source chapters and before methods (issue order of
+    # reading), carries its cross-reference label, and takes every number from R.
+    sources = [c for c in CHAPTERS if re.search(r'SOURCE = "', (ROOT / c).read_text(encoding="utf-8"))]
+    synthesis = CHAPTERS.index("chapters/synthesis.qmd")
+    assert len(sources) == 5 and all(CHAPTERS.index(c) < synthesis for c in sources)
+    assert synthesis < CHAPTERS.index("chapters/methods.qmd")
+    text = (ROOT / "chapters" / "synthesis.qmd").read_text(encoding="utf-8")
+    assert text.startswith("# What the sources say together {#sec-synthesis}")
+    for analysis in ("synthesis_timing_model", "synthesis_within_trials", "synthesis_sketches",
+                     "synthesis_pooled_medians", "synthesis_sequence"):
+        assert f'R.analysis("{analysis}")' in text

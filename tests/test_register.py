@@ -98,3 +98,33 @@ def test_duplicate_ids_are_rejected(project):
     write_rows(project, rows + [rows[0]])
     done = run_rederive(project, "check")
     assert done.returncode == 2 and "duplicate id 'infused_n'" in done.stderr
+
+
+def _quotations(prose: str) -> list[str]:
+    """Passages of three or more words in double quotes, in a chapter's prose (not code)."""
+    prose = re.sub(r"```.*?```", "", prose, flags=re.DOTALL)
+    prose = re.sub(r"`\{python\}[^`]*`", "NUMBER", prose)
+    prose = re.sub(r"\{[^}]*\}", "", prose)  # attributes: a callout's title is not a quotation
+    return [q for q in re.findall(r'"([^"]+)"', prose) if len(q.split()) >= 3 and "NUMBER" not in q]
+
+
+@pytest.mark.skipif(not SEEDS.exists(), reason="the source documents (../shared/seeds/) are not present; they are never shipped")
+def test_quotations_in_a_source_chapters_prose_are_verbatim_in_its_source():
+    # Oracle: the seed text named in the chapter's source.yml, with white space folded. A chapter
+    # names its source in its first cell (SOURCE = "..."); prose quotations of three or more
+    # words must occur there word for word.
+    import yaml
+    config = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
+    missing, checked = [], 0
+    for chapter in config["book"]["chapters"]:
+        text = (ROOT / chapter).read_text(encoding="utf-8")
+        m = re.search(r'SOURCE = "(\w+)"', text)
+        if not m:
+            continue
+        meta = yaml.safe_load((ROOT / "data" / m.group(1) / "source.yml").read_text(encoding="utf-8"))
+        seed = normalise_space((SEEDS / meta["seed"]).read_text(encoding="utf-8"))
+        for quote in _quotations(text):
+            checked += 1
+            if normalise_space(quote) not in seed:
+                missing.append(f"{chapter}: {quote!r}")
+    assert checked >= 10 and not missing, missing

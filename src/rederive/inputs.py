@@ -61,7 +61,7 @@ class Inputs:
             table = self.source.tables[name]
         except KeyError:
             raise UnknownInput(f"table {name}") from None
-        self._reads.append(f"{self.source.id}/{name}.csv")
+        self._reads.append(f"{name}.csv" if "/" in name else f"{self.source.id}/{name}.csv")
         return table
 
     # --- provenance ---
@@ -73,3 +73,13 @@ class Inputs:
         reads = tuple(dict.fromkeys(self._reads))
         self._reads.clear()
         return reads
+
+
+def combined(sources: list[Source]) -> Source:
+    """Every source's rows and tables as one source, whose Inputs read them all at once for analyses that read several (rederive.analyses.synthesis):
+    row ids are unique across registers; tables are named "<source>/<name>"."""
+    from pathlib import Path
+    whole = Source(id="synthesis", short="Synthesis", title="Across the sources", seed="", citation="",
+                   directory=Path("data"), rows=[r for s in sources for r in s.rows],
+                   tables={f"{s.id}/{name}": table for s in sources for name, table in s.tables.items()})
+    return whole

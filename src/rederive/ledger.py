@@ -181,7 +181,7 @@ def _analysis_rows(root: Path, sources: list[Source], problems: list[Problem]):
     found = analyses_.run(sources, problems, cache)
     cache_.save(root, cache)
     pinned = pins.load(root, problems)
-    seeds = {s.id: s.seed for s in sources}
+    seeds = {s.id: s.seed for s in sources} | {"synthesis": ""}
     rows, seen = [], set()
 
     def row(analysis, row_id, reported, derived, ok, detail, pin=None, value=None):

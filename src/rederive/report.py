@@ -80,7 +80,8 @@ class Report:
         return list(self.ledger.analyses.values())
 
     def short(self, source: str) -> str:
-        return self.ledger.sources[source].short
+        """A source's short name; "Synthesis" for the results that read several sources."""
+        return self.ledger.sources[source].short if source in self.ledger.sources else source.capitalize()
 
     # --- whole sources ---
     def assert_as_expected(self, source: str | None = None) -> None:
@@ -129,7 +130,8 @@ def md_table(frame: pd.DataFrame):
     """A pandas table as Markdown (pipe table), which Quarto and pandoc render in every format."""
     from IPython.display import Markdown
     safe = frame.map(lambda v: str(v).replace("|", "\\|") if isinstance(v, str) else v)
-    return Markdown(safe.to_markdown(index=False))
+    # Cells are shown as the chapter formatted them: tabulate must not re-read "3.0" as 3.
+    return Markdown(safe.to_markdown(index=False, disable_numparse=True))
 
 
 def md_list(items: list[str]):

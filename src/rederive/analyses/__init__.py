@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from .. import formatting as fmt
-from ..inputs import Inputs, UnknownInput
+from ..inputs import Inputs, UnknownInput, combined
 from ..register import Problem, Source
 
 DEFAULT_DIGITS = 4  # significant digits of a pinned float: finer than any shown value
@@ -94,8 +94,8 @@ def _input_key(source: Source, reads: tuple) -> str:
         if read in rows:
             parts.append(f"{read}={rows[read].corrected or rows[read].reported}")
         else:  # a table, "<source>/<name>.csv"
-            name = read.split("/")[-1].removesuffix(".csv")
-            table = source.tables.get(name)
+            name = read.removesuffix(".csv")
+            table = source.tables.get(name) or source.tables.get(name.split("/", 1)[-1])
             parts.append(f"{read}={table.rows if table else None}")
     return "\n".join(parts)
 
@@ -106,7 +106,7 @@ def run(sources: list[Source], problems: list[Problem], cache: dict | None = Non
     `cache` ({name: (input key, Analysis)}) lets a result be reused when every input it read is
     unchanged; the caller keeps one cache per version of the engine (rederive.cache)."""
     out = []
-    for source in sources:
+    for source in [*sources, combined(sources)]:
         try:
             module = importlib.import_module(f"rederive.analyses.{source.id}")
         except ModuleNotFoundError:
