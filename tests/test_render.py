@@ -132,3 +132,11 @@ def test_an_unresolved_crossref_fails_the_render(rendered):
     with edited(project / "chapters" / "ledger.qmd", lambda text: text + "\nSee @fig-nowhere.\n"):
         done = run_rederive(project, "render", "--fallback")
     assert done.returncode == 1 and "unresolved cross-reference(s): @fig-nowhere" in done.stderr
+
+
+def test_the_render_log_is_clean_and_times_each_chapter(rendered):
+    # The kernel runs over IPC sockets, so ipykernel has no unencrypted TCP port to warn about,
+    # and is shut down after each chapter, so none is left to notice its parent exit.
+    _, done = rendered
+    assert "WARNING" not in done.stderr and "eavesdropping" not in done.stderr, done.stderr[-2000:]
+    assert re.search(r"executing chapters/synthesis.qmd: \d+\.\d s", done.stdout)

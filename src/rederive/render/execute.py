@@ -6,6 +6,7 @@ and its inline `{python} expr` expressions."""
 from __future__ import annotations
 
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,14 +63,28 @@ def _error_text(outputs) -> str:
 
 def execute_chapter(root: Path, rel: str) -> Chapter:
     import jupytext
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
 
     text = (root / rel).read_text(encoding="utf-8")
     # The R Markdown reader: jupytext's own .qmd reader calls the quarto CLI, absent here.
     nb = jupytext.reads(text, fmt="Rmd")
-    client = NotebookClient(nb, kernel_name="python3", timeout=600,
-                            resources={"metadata": {"path": str(root)}})  # execute-dir: project
+    with tempfile.TemporaryDirectory(prefix="rederive-kernel-") as sockets:
+        # The kernel talks over local (IPC) sockets in a private folder rather than TCP, so it has
+        # no unencrypted network port to warn about, and needs no loopback interface.
+        km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel"))
+        client = NotebookClient(nb, km=km, timeout=600,
+                                resources={"metadata": {"path": str(root)}})  # execute-dir: project
+        try:
+            return _run(client, nb, rel)
+        finally:
+            if km.has_kernel:  # nbclient leaves a kernel it was handed running; stop it here
+                km.shutdown_kernel()
+
+
+def _run(client, nb, rel: str) -> Chapter:
+    from nbclient.exceptions import CellExecutionError
+
     blocks: list[Block] = []
     code_cells = 0
     with client.setup_kernel():

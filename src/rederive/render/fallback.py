@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from .config import Book, load_book
@@ -191,8 +192,10 @@ def render(root: Path) -> None:
     try:
         chapters = []
         for i, rel in enumerate(book.chapters, 1):
-            print(f"[{i}/{len(book.chapters)}] executing {rel}", flush=True)
+            started = time.perf_counter()
             chapters.append(execute_chapter(root, rel))
+            # The log only: no output of the render carries a time.
+            print(f"[{i}/{len(book.chapters)}] executing {rel}: {time.perf_counter() - started:.1f} s", flush=True)
         labels = _number_labels(chapters)
         print("writing HTML", flush=True)
         html_md = _book_markdown(chapters, "html", book, labels, staging)
