@@ -6,13 +6,20 @@ STAMP  := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export QUARTO_PYTHON := $(CURDIR)/$(PY)
 
-.PHONY: report test check ledger bench clean
+.PHONY: report test check ledger bench clean browser
 
 report: $(STAMP)
 	$(PY) -m rederive render
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest
+
+# The browser test drives Debian's Chromium. Installed here when missing and we are root with
+# apt; otherwise that one test skips and says why (the rest of the suite does not need it).
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "chromium could not be installed: the browser test will skip"
 
 check: $(STAMP)
 	$(PY) -m rederive check

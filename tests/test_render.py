@@ -4,7 +4,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from conftest import run_rederive
+from conftest import ROOT, run_rederive
 
 CLAIMS = "data/descart2022/claims.csv"
 
@@ -31,22 +31,47 @@ def test_fallback_render_executes_every_chapter_and_writes_html_and_pdf(rendered
         assert f"executing {chapter}" in done.stdout
     html = (project / "_book" / "index.html").read_text(encoding="utf-8")
     pdf = (project / "_book" / "rederive-car-t-failure.pdf").read_bytes()
+    assert "<h1" in html
     assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
     assert (project / "_book" / "ledger.csv").exists() and (project / "_book" / "ledger.json").exists()
     assert "Rendered without Quarto" in html
 
 
+def _pages(project):
+    return {str(p.relative_to(project / "_book")): p.read_text(encoding="utf-8")
+            for p in sorted((project / "_book").rglob("*.html")) if "pagefind" not in p.parts}
+
+
 def test_html_has_resolved_crossrefs_inline_values_citations_and_callouts(rendered):
     project, _ = rendered
-    html = (project / "_book" / "index.html").read_text(encoding="utf-8")
+    html = _pages(project)["chapters/descart-2022.html"]
     assert 'href="#fig-descart-timing">Figure 1.1<' in html
     assert 'href="#tbl-descart-baseline">Table 1.1<' in html
-    assert not re.search(r"@(fig|tbl|sec)-", html)
     assert "{python}" not in html
     assert "238 of them (43.3%)" in html  # an inline expression, evaluated
-    assert "Di Blasi" in html  # citeproc found the reference
+    assert 'href="#ref-diblasi2022"' in html and "Di Blasi" in html  # citeproc, citations linked
     assert 'class="callout-warning callout"' in html
     assert re.search(r'<img[^>]*src="data:image/png;base64', html)  # the figure, embedded
+    for page in _pages(project).values():
+        assert not re.search(r"@(fig|tbl|sec)-", page)
+
+
+def test_the_fallback_site_has_a_page_per_chapter_with_navigation_search_and_cross_page_links(rendered):
+    # Oracle: Quarto's book layout (QUARTO-NOTES.md): index.html plus chapters/<chapter>.html.
+    import yaml
+    project, _ = rendered
+    chapters = yaml.safe_load((project / "_quarto.yml").read_text(encoding="utf-8"))["book"]["chapters"]
+    pages = _pages(project)
+    assert set(pages) == {c.replace(".qmd", ".html") for c in chapters}
+    for page, html in pages.items():
+        assert html.count('<nav id="book-sidebar"') == 1 and 'class="pager"' in html and 'id="TOC"' in html
+        assert "Rendered without Quarto" in html
+    synthesis = pages["chapters/synthesis.html"]
+    assert 'href="shumilov-2025.html#sec-shum-reconstruction"' in synthesis  # a cross-reference to another page
+    assert 'href="chapters/descart-2022.html#sec-descart"' in pages["index.html"]
+    assert re.search(r'<details class="code-fold">\s*<summary>Code</summary>', synthesis)
+    assert (project / "_book" / "pagefind" / "pagefind-ui.js").exists()
+    assert len(list((project / "_book" / "pagefind" / "fragment").iterdir())) >= len(chapters)
 
 
 @contextmanager
@@ -140,3 +165,73 @@ def test_the_render_log_is_clean_and_times_each_chapter(rendered):
     _, done = rendered
     assert "WARNING" not in done.stderr and "eavesdropping" not in done.stderr, done.stderr[-2000:]
     assert re.search(r"executing chapters/synthesis.qmd: \d+\.\d s", done.stdout)
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package, which `make test` installs where it can
+
+
+@pytest.fixture(scope="module")
+def browser(rendered):
+    """Headless Chromium (driven by Playwright's Python package) on the rendered site, served
+    from a local file server on the loopback interface."""
+    import functools
+    import http.server
+    import os
+    import threading
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed (Debian package chromium; `make test` installs it as root)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright's Python package is not installed")
+    project, _ = rendered
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(project / "_book")))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium, f"http://127.0.0.1:{server.server_address[1]}/", project
+        chromium.close()
+    server.shutdown()
+
+
+def test_every_page_loads_in_a_browser_with_working_links_images_and_search(browser):
+    # Oracle: the browser itself. Every page loads with no console error; every internal link
+    # lands on a page that exists and, with a #fragment, on an element with that id; every image
+    # has decoded pixels; Pagefind's search finds "glofitamab". The front page's screenshot is
+    # kept in .pytest-artifacts/ for a person to look at.
+    from urllib.parse import urldefrag, urljoin
+    chromium, base, project = browser
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    errors, ids, links = [], {}, set()
+    page.on("console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
+    pages = [str(p.relative_to(project / "_book")) for p in sorted((project / "_book").rglob("*.html"))
+             if "pagefind" not in p.parts]
+    broken_images = []
+    for rel in pages:
+        page.goto(base + rel)
+        page.wait_for_load_state("load")
+        ids[base + rel] = set(page.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
+        broken_images += [f"{rel}: {src[:60]}" for src in page.eval_on_selector_all(
+            "img", "els => els.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")]
+        for href in page.eval_on_selector_all("a[href]", "els => els.map(a => a.getAttribute('href'))"):
+            if not href.startswith(("http:", "https:", "mailto:", "data:")):
+                links.add((rel, urljoin(base + rel, href)))
+    dead = []
+    for rel, url in sorted(links):
+        target, fragment = urldefrag(url)
+        if target not in ids:
+            dead.append(f"{rel} -> {url} (no such page)")
+        elif fragment and fragment not in ids[target]:
+            dead.append(f"{rel} -> {url} (no such anchor)")
+    assert not errors and not broken_images and not dead, (errors[:5], broken_images[:5], dead[:10])
+    assert len(links) > 100  # the sidebar, the pager, the cross-references and the citations
+    page.goto(base + "index.html")
+    artifacts = ROOT / ".pytest-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    page.screenshot(path=str(artifacts / "front-page.png"))
+    page.fill("#search input", "glofitamab")
+    page.wait_for_selector(".pagefind-ui__result", timeout=15000)
+    assert page.locator(".pagefind-ui__result").count() >= 1

@@ -19,9 +19,13 @@ from pathlib import Path
 from .config import Book, load_book
 from .errors import RenderError
 from .execute import Chapter, execute_chapter
+from . import site
 from .publish import discard, figure_env, publish, staging_folder
 
 ASSETS = Path(__file__).parent / "assets"
+BANNER = ("::: {.callout-warning title=\"Rendered without Quarto\"}\nThis copy was rendered by the "
+          "fallback path (jupytext, nbclient, pandoc, typst) because Quarto was not installed. "
+          "The numbers are computed by the same code; the layout differs from the Quarto book.\n:::")
 
 
 def _run_pre_render(root: Path, book: Book) -> None:
@@ -44,11 +48,16 @@ _XREF = re.compile(r"(?<![\w@])@((?:fig|tbl|sec)-[A-Za-z0-9_-]*[A-Za-z0-9])")
 _CITATION = re.compile(r"(?<![\w])-?@([A-Za-z][\w:.-]*[\w])")
 
 
-def _number_labels(chapters: list[Chapter]) -> dict[str, str]:
-    """label -> 'Figure 2.1' / 'Table 2.1' / 'Chapter 2' / 'Section 2.3', as Quarto numbers a book."""
+def _number_labels(chapters: list[Chapter]) -> tuple[dict[str, str], dict[str, str], list]:
+    """label -> 'Figure 2.1' / 'Table 2.1' / 'Chapter 2' / 'Section 2.3', as Quarto numbers a book;
+    label -> the chapter that holds it; and each chapter's page (number and title)."""
     labels: dict[str, str] = {}
+    owners: dict[str, str] = {}
+    pages = []
     chapter_no = 0
     for chapter in chapters:
+        before = set(labels)
+        title = None
         number, section, figures, tables = None, 0, 0, 0
         for block in chapter.blocks:
             if block.kind == "markdown":
@@ -57,6 +66,8 @@ def _number_labels(chapters: list[Chapter]) -> dict[str, str]:
                     unnumbered = ".unnumbered" in attrs or "-}" in attrs.replace(" ", "")
                     label = re.search(r"#(sec-[\w-]+)", attrs)
                     if len(hashes) == 1:
+                        if title is None:
+                            title = _title
                         if not unnumbered:
                             chapter_no += 1
                             number = chapter_no
@@ -76,14 +87,16 @@ def _number_labels(chapters: list[Chapter]) -> dict[str, str]:
                 elif label.startswith("tbl-"):
                     tables += 1
                     labels[label] = f"Table {prefix}{tables}"
-    return labels
+        owners.update({label: chapter.path for label in set(labels) - before})
+        pages.append(site.Page(chapter.path, site.page_path(chapter.path), title or chapter.path, number))
+    return labels, owners, pages
 
 
-def _resolve_xrefs(markdown: str, labels: dict[str, str], where: str) -> str:
+def _resolve_xrefs(markdown: str, labels: dict[str, str], where: str, link=lambda label: f"#{label}") -> str:
     unknown = sorted({m for m in _XREF.findall(markdown) if m not in labels})
     if unknown:
         raise RenderError(f"{where}: unresolved cross-reference(s): {', '.join('@' + u for u in unknown)}")
-    return _XREF.sub(lambda m: f"[{labels[m.group(1)]}](#{m.group(1)})", markdown)
+    return _XREF.sub(lambda m: f"[{labels[m.group(1)]}]({link(m.group(1))})", markdown)
 
 
 # --- the fallback: markdown for pandoc -------------------------------------------------------
@@ -142,10 +155,7 @@ def _code_block_markdown(block: Block, fmt: str, book: Book, labels: dict, figur
 
 
 def _book_markdown(chapters: list[Chapter], fmt: str, book: Book, labels: dict, staging: Path) -> str:
-    banner = ("::: {.callout-warning title=\"Rendered without Quarto\"}\nThis copy was rendered by the "
-              "fallback path (jupytext, nbclient, pandoc, typst) because Quarto was not installed. "
-              "The numbers are computed by the same code; the layout differs from the Quarto book.\n:::")
-    pieces = [banner]
+    pieces = [BANNER]
     if fmt == "typst":
         # Captions carry Quarto-style numbers already, so typst must not add its own; long
         # tables must break across pages, and wide ones need a smaller type.
@@ -153,16 +163,19 @@ def _book_markdown(chapters: list[Chapter], fmt: str, book: Book, labels: dict, 
                          "#show figure.where(kind: table): set block(breakable: true)\n"
                          "#show table: set text(size: 7.5pt)\n```")
     for chapter in chapters:
-        chapter_md = []
-        stem_base = Path(chapter.path).stem
-        for i, block in enumerate(chapter.blocks):
-            if block.kind == "markdown":
-                chapter_md.append(block.text)
-            else:
-                chapter_md.append(_code_block_markdown(block, fmt, book, labels, staging / "figures",
-                                                       f"{stem_base}-{i}"))
-        pieces.append(_resolve_xrefs("\n\n".join(p for p in chapter_md if p), labels, chapter.path))
+        pieces.append(_resolve_xrefs(_chapter_markdown(chapter, fmt, book, labels, staging), labels, chapter.path))
     return "\n\n".join(pieces) + "\n"
+
+
+def _chapter_markdown(chapter: Chapter, fmt: str, book: Book, labels: dict, staging: Path) -> str:
+    parts = []
+    stem = Path(chapter.path).stem
+    for i, block in enumerate(chapter.blocks):
+        if block.kind == "markdown":
+            parts.append(block.text)
+        else:
+            parts.append(_code_block_markdown(block, fmt, book, labels, staging / "figures", f"{stem}-{i}"))
+    return "\n\n".join(p for p in parts if p)
 
 
 def _check_citations(markdown: str, bibliography: Path | None) -> None:
@@ -196,13 +209,15 @@ def render(root: Path) -> None:
             chapters.append(execute_chapter(root, rel))
             # The log only: no output of the render carries a time.
             print(f"[{i}/{len(book.chapters)}] executing {rel}: {time.perf_counter() - started:.1f} s", flush=True)
-        labels = _number_labels(chapters)
-        print("writing HTML", flush=True)
-        html_md = _book_markdown(chapters, "html", book, labels, staging)
-        _check_citations(html_md, book.bibliography)
-        html = _pandoc(html_md, "html", book, staging,
-                       ["--embed-resources", f"--css={ASSETS / 'fallback.css'}"])
-        (staging / "index.html").write_text(html, encoding="utf-8")
+        labels, owners, pages = _number_labels(chapters)
+        print("writing HTML: one page per chapter, and the search index", flush=True)
+        for chapter, page in zip(chapters, pages):
+            link = lambda label, page=page: site.href(site.page_path(owners[label]), page.path, label)  # noqa: E731
+            markdown = BANNER + "\n\n" + _resolve_xrefs(
+                _chapter_markdown(chapter, "html", book, labels, staging), labels, chapter.path, link)
+            _check_citations(markdown, book.bibliography)
+            site.write_page(markdown, page, pages, book, staging, book.bibliography)
+        site.index_search(staging)
         print("writing PDF (typst)", flush=True)
         typ = _pandoc(_book_markdown(chapters, "typst", book, labels, staging), "typst", book, staging, [])
         typ_path = staging / f"{book.output_file}.typ"

@@ -1,0 +1,109 @@
+"""The fallback's website: one HTML page per chapter, as Quarto's book has.
+
+Pandoc writes every page (one run per chapter, its own HTML template, citations by citeproc with
+the chapter's references at its foot). What this module adds is only what pandoc has no notion
+of, a book: the sidebar with every chapter and a search box, and previous/next links, given to
+pandoc as include-before/after-body fragments; and where each cross-reference's target page is.
+Search is Pagefind's (PyPI `pagefind[bin]`), indexed over the finished pages.
+"""
+from __future__ import annotations
+
+import html
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import RenderError
+
+ASSETS = Path(__file__).parent / "assets"
+
+
+@dataclass(frozen=True)
+class Page:
+    source: str  # chapters/descart-2022.qmd
+    path: str  # chapters/descart-2022.html
+    title: str  # the chapter's heading text
+    number: int | None  # None for an unnumbered chapter (the preface)
+
+
+def page_path(source: str) -> str:
+    """Where Quarto puts a chapter's page: index.html for index.qmd, else beside the source."""
+    return str(Path(source).with_suffix(".html"))
+
+
+def href(target_page: str, from_page: str, anchor: str = "") -> str:
+    """A link from one page of the site to another (or to an anchor on the same page)."""
+    if target_page == from_page:
+        return f"#{anchor}" if anchor else Path(from_page).name
+    link = os.path.relpath(target_page, os.path.dirname(from_page) or ".")
+    return f"{link}#{anchor}" if anchor else link
+
+
+def _label(page: Page) -> str:
+    return f"{page.number}&nbsp; {html.escape(page.title)}" if page.number else html.escape(page.title)
+
+
+def sidebar(pages: list[Page], current: Page, book_title: str) -> str:
+    """The book's table of contents and the search box, for the top of every page."""
+    items = "\n".join(
+        f'<li><a href="{href(p.path, current.path)}"' + (' aria-current="page"' if p == current else "")
+        + f">{_label(p)}</a></li>" for p in pages)
+    return f"""<nav id="book-sidebar" data-pagefind-ignore>
+<p class="book-title"><a href="{href(pages[0].path, current.path)}">{html.escape(book_title)}</a></p>
+<link href="{href('pagefind/pagefind-ui.css', current.path)}" rel="stylesheet" data-external="1">
+<script src="{href('pagefind/pagefind-ui.js', current.path)}" data-external="1"></script>
+<div id="search"></div>
+<script>window.addEventListener("DOMContentLoaded", () => {{ if (window.PagefindUI) new PagefindUI({{element: "#search", showImages: false}}); }});</script>
+<ol class="book-chapters">
+{items}
+</ol>
+</nav>
+<main data-pagefind-body>
+"""
+
+
+def pager(pages: list[Page], current: Page) -> str:
+    """Previous and next chapter, for the foot of every page."""
+    i = pages.index(current)
+    links = []
+    if i > 0:
+        links.append(f'<a class="previous" href="{href(pages[i - 1].path, current.path)}">&larr; {_label(pages[i - 1])}</a>')
+    if i < len(pages) - 1:
+        links.append(f'<a class="next" href="{href(pages[i + 1].path, current.path)}">{_label(pages[i + 1])} &rarr;</a>')
+    return '</main>\n<nav class="pager" data-pagefind-ignore>' + "\n".join(links) + "</nav>\n"
+
+
+def write_page(markdown: str, page: Page, pages: list[Page], book, staging: Path, bibliography: Path | None) -> None:
+    import pypandoc
+    with tempfile.TemporaryDirectory(prefix="rederive-page-") as fragments:
+        before, after = Path(fragments) / "before.html", Path(fragments) / "after.html"
+        before.write_text(sidebar(pages, page, book.title), encoding="utf-8")
+        after.write_text(pager(pages, page), encoding="utf-8")
+        text = _pandoc_page(pypandoc, markdown, page, book, staging, bibliography, before, after)
+    out = staging / page.path
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+
+
+def _pandoc_page(pypandoc, markdown, page, book, staging, bibliography, before, after) -> str:
+    args = ["--standalone", "--toc", "--toc-depth=2", "--wrap=none", "--embed-resources",
+            "--number-sections", f"--number-offset={(page.number or 1) - 1}",
+            f"--lua-filter={ASSETS / 'callouts.lua'}", f"--resource-path={staging}",
+            f"--css={ASSETS / 'fallback.css'}", f"--include-before-body={before}", f"--include-after-body={after}",
+            "-M", f"pagetitle={page.title} | {book.title}", "-M", "lang=en",
+            "-M", "reference-section-title=References", "-M", "link-citations=true",
+            # no favicon: say so, rather than let every browser ask for one and log a 404
+            "-V", 'header-includes=<link rel="icon" href="data:,">']
+    if bibliography:
+        args += ["--citeproc", f"--bibliography={bibliography}"]
+    return pypandoc.convert_text(markdown, "html", format="markdown", extra_args=args)
+
+
+def index_search(staging: Path) -> None:
+    """Pagefind's search index over the finished pages (staging/pagefind/)."""
+    done = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(staging)], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RenderError(f"pagefind could not index the site: {(done.stderr or done.stdout).strip()[-500:]}")
