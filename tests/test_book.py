@@ -2,6 +2,7 @@
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 from conftest import ROOT
@@ -99,3 +100,22 @@ def test_the_synthesis_chapter_follows_every_source_chapter_and_reads_only_the_l
     for analysis in ("synthesis_timing_model", "synthesis_within_trials", "synthesis_sketches",
                      "synthesis_pooled_medians", "synthesis_sequence"):
         assert f'R.analysis("{analysis}")' in text
+
+
+def test_citation_cff_is_valid_and_agrees_with_the_book_and_the_package():
+    # Oracle: the Citation File Format 1.2.0 JSON schema (tests/data/cff-schema-1.2.0.json, as
+    # published by the CFF project and shipped in cffconvert), checked with jsonschema; the title
+    # and version must be the book's and the package's, so the three cannot drift apart.
+    import json
+    import tomllib
+
+    import jsonschema
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    schema = json.loads((ROOT / "tests" / "data" / "cff-schema-1.2.0.json").read_text(encoding="utf-8"))
+    jsonschema.validate(json.loads(json.dumps(cff, default=str)), schema)
+    book = CONFIG["book"]
+    assert cff["title"] == f"{book['title']}: {book['subtitle']}"
+    assert cff["version"] == tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    bad = dict(cff, authors="nobody")  # the validator must reject what the schema forbids
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, schema)

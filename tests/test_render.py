@@ -104,6 +104,27 @@ def test_the_render_publishes_figures_for_citing_with_the_book(rendered):
     assert not list(project.glob("_book.tmp-*"))
 
 
+def test_two_renders_of_the_same_tree_are_byte_identical(rendered):
+    # Oracle: every file of _book/ (pages, search index, ledger exports, PDF) and figures/, byte
+    # for byte. Nothing is excluded: no output carries a time (the PDF's date is unset).
+    project, _ = rendered
+    first = _snapshot(project)
+    done = run_rederive(project, "render", "--fallback")
+    assert done.returncode == 0, done.stderr[-2000:]
+    second = _snapshot(project)
+    assert set(first) == set(second)
+    assert [name for name in first if first[name] != second[name]] == []
+
+
+def test_the_front_page_says_how_to_cite_with_version_and_google_scholar_tags(rendered):
+    project, _ = rendered
+    html = (project / "_book" / "index.html").read_text(encoding="utf-8")
+    import tomllib
+    version = tomllib.loads((project / "pyproject.toml").read_text())["project"]["version"]
+    assert 'id="how-to-cite"' in html and "@misc" in html and f"version {version}" in html
+    assert '<meta name="citation_title" content="After CAR T-cell failure in large B-cell lymphoma' in html
+
+
 def test_a_changed_number_fails_the_render_and_keeps_the_last_good_book_and_figures(rendered):
     project, _ = rendered
     good = _snapshot(project)

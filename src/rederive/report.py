@@ -79,6 +79,14 @@ class Report:
         """Every one of the report's own results (name, source, description, inputs)."""
         return list(self.ledger.analyses.values())
 
+    def how_to_cite(self):
+        """Title, author, version, commit and data date for citing the report (rederive.citation)."""
+        import yaml
+        from .citation import citation
+        book = yaml.safe_load((self.root / "_quarto.yml").read_text(encoding="utf-8"))["book"]
+        title = f"{book['title']}: {book['subtitle']}" if book.get("subtitle") else book["title"]
+        return citation(self.root, title, book["author"])
+
     def short(self, source: str) -> str:
         """A source's short name; "Synthesis" for the results that read several sources."""
         return self.ledger.sources[source].short if source in self.ledger.sources else source.capitalize()
@@ -137,3 +145,10 @@ def md_table(frame: pd.DataFrame):
 def md_list(items: list[str]):
     from IPython.display import Markdown
     return Markdown("\n".join(f"- {item}" for item in items))
+
+
+def md_code(text: str, language: str = ""):
+    """A fenced code block (for text a reader copies, such as a BibTeX entry)."""
+    from IPython.display import Markdown
+    fence = "````" if "```" in text else "```"
+    return Markdown(f"{fence}{language}\n{text}\n{fence}")

@@ -15,6 +15,7 @@ KNOWN_KEYS = {
     "project", "project.type", "project.output-dir", "project.execute-dir", "project.pre-render",
     "book", "book.title", "book.subtitle", "book.author", "book.output-file", "book.chapters",
     "bibliography", "jupyter", "execute", "execute.echo", "execute.freeze",
+    "citation", "citation.type", "google-scholar",
     "format", "format.html", "format.html.code-fold", "format.html.toc",
     "format.typst", "format.typst.echo", "format.typst.toc",
 }
@@ -34,6 +35,7 @@ class Book:
     html_echo: bool
     html_code_fold: bool
     typst_echo: bool
+    google_scholar: bool = False
 
 
 def _keys(mapping: dict, prefix: str = "") -> list[str]:
@@ -89,4 +91,5 @@ def load_book(root: Path) -> Book:
         html_echo=bool(html.get("echo", execute.get("echo", True))),
         html_code_fold=bool(html.get("code-fold", False)),
         typst_echo=bool(typst.get("echo", execute.get("echo", True))),
+        google_scholar=bool(config.get("google-scholar", False)),
     )

@@ -159,7 +159,8 @@ def _book_markdown(chapters: list[Chapter], fmt: str, book: Book, labels: dict, 
     if fmt == "typst":
         # Captions carry Quarto-style numbers already, so typst must not add its own; long
         # tables must break across pages, and wide ones need a smaller type.
-        pieces.insert(0, "```{=typst}\n#show figure.caption: it => it.body\n"
+        # No creation date in the PDF's metadata: two renders of one tree give the same bytes.
+        pieces.insert(0, "```{=typst}\n#set document(date: none)\n#show figure.caption: it => it.body\n"
                          "#show figure.where(kind: table): set block(breakable: true)\n"
                          "#show table: set text(size: 7.5pt)\n```")
     for chapter in chapters:

@@ -96,10 +96,19 @@ def _pandoc_page(pypandoc, markdown, page, book, staging, bibliography, before, 
             "-M", f"pagetitle={page.title} | {book.title}", "-M", "lang=en",
             "-M", "reference-section-title=References", "-M", "link-citations=true",
             # no favicon: say so, rather than let every browser ask for one and log a 404
-            "-V", 'header-includes=<link rel="icon" href="data:,">']
+            "-V", f"header-includes=<link rel=\"icon\" href=\"data:,\">{scholar_meta(book)}"]
     if bibliography:
         args += ["--citeproc", f"--bibliography={bibliography}"]
     return pypandoc.convert_text(markdown, "html", format="markdown", extra_args=args)
+
+
+def scholar_meta(book) -> str:
+    """With google-scholar: true, the citation_* tags Quarto writes for Google Scholar."""
+    if not book.google_scholar:
+        return ""
+    title = f"{book.title}: {book.subtitle}" if book.subtitle else book.title
+    return "".join(f'\n<meta name="{name}" content="{html.escape(value, quote=True)}">'
+                   for name, value in (("citation_title", title), ("citation_author", book.author)))
 
 
 def index_search(staging: Path) -> None:

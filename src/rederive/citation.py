@@ -1,0 +1,50 @@
+"""How to cite the report: its version, the commit a render came from, and the date its data last
+changed. No wall-clock time, so two renders of one tree say the same."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Citation:
+    title: str
+    author: str
+    version: str
+    commit: str | None  # None outside a git checkout
+    date: str | None  # ISO date of the data's last change (git), or SOURCE_DATE_EPOCH; None if neither
+
+    def bibtex(self, key: str = "rederive") -> str:
+        fields = [("title", self.title), ("author", f"{{{self.author}}}"), ("version", self.version),
+                  ("note", "Reproducible research report" + (f", commit {self.commit}" if self.commit else ""))]
+        if self.date:
+            fields.append(("year", self.date[:4]))
+        body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+        return f"@misc{{{key},\n{body}\n}}"
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def data_date(root: Path) -> str | None:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date().isoformat()
+    return _git(root, "log", "-1", "--format=%cs", "--", "data")
+
+
+def citation(root: Path, title: str, author: str) -> Citation:
+    version = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    commit = _git(root, "rev-parse", "--short=12", "HEAD")
+    if commit and _git(root, "status", "--porcelain", "--untracked-files=no"):
+        commit += " with uncommitted changes"
+    return Citation(title, author, version, commit, data_date(root))
