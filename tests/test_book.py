@@ -119,3 +119,12 @@ def test_citation_cff_is_valid_and_agrees_with_the_book_and_the_package():
     bad = dict(cff, authors="nobody")  # the validator must reject what the schema forbids
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, schema)
+
+
+def test_every_figure_and_table_is_cross_referenced_from_the_text():
+    # A reader should be sent to every figure and table; an unreferenced one is easy to miss.
+    texts = {c: (ROOT / c).read_text(encoding="utf-8") for c in CHAPTERS}
+    everything = "\n".join(texts.values())
+    labels = [(c, label) for c, text in texts.items() for label in re.findall(r"^#\| label: ((?:fig|tbl)-[\w-]+)", text, re.M)]
+    unreferenced = [f"{c}: {label}" for c, label in labels if not re.search(rf"@{re.escape(label)}(?![\w-])", everything)]
+    assert labels and not unreferenced, unreferenced

@@ -87,6 +87,14 @@ class Report:
         title = f"{book['title']}: {book['subtitle']}" if book.get("subtitle") else book["title"]
         return citation(self.root, title, book["author"])
 
+    def chapter_of(self, source: str) -> str | None:
+        """The page (chapters/<name>.html) of the chapter about a source: the one whose setup names it."""
+        import yaml
+        for chapter in yaml.safe_load((self.root / "_quarto.yml").read_text(encoding="utf-8"))["book"]["chapters"]:
+            if f'SOURCE = "{source}"' in (self.root / chapter).read_text(encoding="utf-8"):
+                return str(Path(chapter).with_suffix(".html"))
+        return None
+
     def short(self, source: str) -> str:
         """A source's short name; "Synthesis" for the results that read several sources."""
         return self.ledger.sources[source].short if source in self.ledger.sources else source.capitalize()
@@ -111,9 +119,11 @@ class Report:
         return [r for r in self.rows(source) if r.expected not in outcomes.GOOD]
 
     def findings_list(self, source: str, extra: tuple[str, ...] = ()):
-        """The documented findings of a source as a Markdown list, for its callout."""
-        items = [f"**{r.id}** ({r.location}): printed {r.reported!r}; derived {r.derived or 'nothing to derive'}; "
-                 f"*{r.outcome}*. {r.note}" for r in self.findings(source)]
+        """The documented findings of a source as a Markdown list, for its callout: where each is
+        printed first, then what was printed and derived, the outcome, the note, and its ledger id."""
+        items = [f"**{r.location[:1].upper() + r.location[1:]}**: printed \"{r.reported}\"; derived "
+                 f"{r.derived or 'nothing to derive'}; *{r.outcome}*. {r.note} (ledger: `{r.id}`)"
+                 for r in self.findings(source)]
         return md_list(items + list(extra))
 
     def status(self) -> pd.DataFrame:
@@ -122,7 +132,7 @@ class Report:
         for source_id, source in self.ledger.sources.items():
             rows = [r for r in self.rows(source_id) if r.role != "analysis"]
             record = {"Source": source.short, "Numbers": len(rows),
-                      "Claims re-derived": sum(r.role == "claim" for r in rows)}
+                      "With a check": sum(r.check != "none" for r in rows)}
             for outcome in OUTCOME_ORDER:
                 if outcome not in (outcomes.PINNED, outcomes.MOVED):
                     record[outcome.capitalize()] = sum(r.outcome == outcome for r in rows)
@@ -152,3 +162,22 @@ def md_code(text: str, language: str = ""):
     from IPython.display import Markdown
     fence = "````" if "```" in text else "```"
     return Markdown(f"{fence}{language}\n{text}\n{fence}")
+
+
+def interactive_table(frame: pd.DataFrame, table_id: str, filter_columns: list[str]):
+    """A table readers can filter (a pane per filter column), search and sort: itables (DataTables)
+    in its offline mode, so it works without a network. Needs `itables_library()` once on the
+    page. The id is fixed so that two renders give the same bytes."""
+    import itables
+    from IPython.display import HTML
+    columns = [list(frame.columns).index(c) for c in filter_columns]
+    return HTML(itables.to_html_datatable(
+        frame, table_id=table_id, connected=False, allow_html=True, display_logo_when_loading=False,
+        layout={"top1": "searchPanes"}, searchPanes={"columns": columns, "cascadePanes": True, "viewTotal": True},
+        pageLength=25, classes="display compact"))
+
+
+def itables_library() -> None:
+    """Display itables' JavaScript and CSS once on the page, embedded (offline: no network needed)."""
+    import itables
+    itables.init_notebook_mode(connected=False)

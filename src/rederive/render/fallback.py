@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .config import Book, load_book
 from .errors import RenderError
-from .execute import Chapter, execute_chapter
+from .execute import Block, Chapter, execute_chapter
 from . import site
 from .publish import discard, figure_env, publish, staging_folder
 
@@ -90,6 +90,52 @@ def _number_labels(chapters: list[Chapter]) -> tuple[dict[str, str], dict[str, s
         owners.update({label: chapter.path for label in set(labels) - before})
         pages.append(site.Page(chapter.path, site.page_path(chapter.path), title or chapter.path, number))
     return labels, owners, pages
+
+
+_DIV_OPEN = re.compile(r"^:::+\s*\{([^}]*)\}\s*$")
+_DIV_CLOSE = re.compile(r"^:::+\s*$")
+
+
+def _shown(attributes: str, fmt: str) -> bool:
+    """Quarto's conditional content for one div: is it shown in this format? (As assets/callouts.lua.)"""
+    def matches(name):
+        return name == fmt or (name == "html" and "html" in fmt)
+    shown = True
+    if m := re.search(r'when-format="([^"]+)"', attributes):
+        shown = matches(m.group(1))
+    if m := re.search(r'unless-format="([^"]+)"', attributes):
+        shown = not matches(m.group(1))
+    return not shown if ".content-hidden" in attributes else shown
+
+
+def _for_format(chapter: Chapter, fmt: str) -> Chapter:
+    """The chapter as Quarto shows it in one format: a content-visible/-hidden div that hides its
+    content there is dropped, prose and code cells alike, before figures and tables are numbered
+    and cross-references resolved (the Lua filter does the same for what pandoc sees)."""
+    stack: list[bool] = []
+    kept = []
+    for block in chapter.blocks:
+        if block.kind == "code":
+            if all(stack):
+                kept.append(block)
+            continue
+        lines, in_fence = [], False
+        for line in block.text.splitlines():
+            if line.startswith(("```", "~~~")):
+                in_fence = not in_fence
+            elif not in_fence and (m := _DIV_OPEN.match(line)):
+                stack.append(_shown(m.group(1), fmt) if "content-" in m.group(1) else True)
+                if not all(stack):
+                    continue
+            elif not in_fence and _DIV_CLOSE.match(line) and stack:
+                hidden = not all(stack)
+                stack.pop()
+                if hidden:
+                    continue
+            if all(stack):
+                lines.append(line)
+        kept.append(Block("markdown", "\n".join(lines)))
+    return Chapter(chapter.path, kept)
 
 
 def _resolve_xrefs(markdown: str, labels: dict[str, str], where: str, link=lambda label: f"#{label}") -> str:
@@ -210,9 +256,10 @@ def render(root: Path) -> None:
             chapters.append(execute_chapter(root, rel))
             # The log only: no output of the render carries a time.
             print(f"[{i}/{len(book.chapters)}] executing {rel}: {time.perf_counter() - started:.1f} s", flush=True)
-        labels, owners, pages = _number_labels(chapters)
+        html_chapters = [_for_format(c, "html") for c in chapters]
+        labels, owners, pages = _number_labels(html_chapters)
         print("writing HTML: one page per chapter, and the search index", flush=True)
-        for chapter, page in zip(chapters, pages):
+        for chapter, page in zip(html_chapters, pages):
             link = lambda label, page=page: site.href(site.page_path(owners[label]), page.path, label)  # noqa: E731
             markdown = BANNER + "\n\n" + _resolve_xrefs(
                 _chapter_markdown(chapter, "html", book, labels, staging), labels, chapter.path, link)
@@ -220,7 +267,9 @@ def render(root: Path) -> None:
             site.write_page(markdown, page, pages, book, staging, book.bibliography)
         site.index_search(staging)
         print("writing PDF (typst)", flush=True)
-        typ = _pandoc(_book_markdown(chapters, "typst", book, labels, staging), "typst", book, staging, [])
+        typst_chapters = [_for_format(c, "typst") for c in chapters]
+        labels = _number_labels(typst_chapters)[0]
+        typ = _pandoc(_book_markdown(typst_chapters, "typst", book, labels, staging), "typst", book, staging, [])
         typ_path = staging / f"{book.output_file}.typ"
         typ_path.write_text(typ, encoding="utf-8")
         import typst

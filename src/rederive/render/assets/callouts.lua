@@ -12,7 +12,28 @@ local function callout_kind(el)
   end
 end
 
+-- Quarto's conditional content (::: {.content-visible when-format="html"}, unless-format, and
+-- .content-hidden): kept or dropped by the output format. rederive.render.fallback drops the
+-- code cells inside such a div in the same way before it numbers figures and tables.
+local function format_matches(name)
+  if name == "html" then return FORMAT:match("html") ~= nil end
+  return FORMAT == name
+end
+
+local function conditional(el)
+  local visible, hidden = el.classes:includes("content-visible"), el.classes:includes("content-hidden")
+  if not (visible or hidden) then return nil end
+  local shown = true
+  local when, unless = el.attributes["when-format"], el.attributes["unless-format"]
+  if when then shown = format_matches(when) end
+  if unless then shown = not format_matches(unless) end
+  if hidden then shown = not shown end
+  return shown and el.content or {}
+end
+
 function Div(el)
+  local kept = conditional(el)
+  if kept then return kept end
   local kind = callout_kind(el)
   if not kind then return nil end
   local title = el.attributes["title"] or (kind:sub(1, 1):upper() .. kind:sub(2))
