@@ -25,9 +25,9 @@ def _root() -> Path:
         raise SystemExit(EXIT_BAD_INPUT)
 
 
-def load_or_exit(root: Path) -> Ledger:
+def load_or_exit(root: Path, loader=build) -> Ledger:
     try:
-        return build(root)
+        return loader(root)
     except RegisterError as exc:
         print(f"rederive: bad input, {len(exc.problems)} problem(s):", file=sys.stderr)
         for problem in exc.problems:
@@ -79,6 +79,24 @@ def cmd_ledger(args) -> int:
     return EXIT_OK
 
 
+def cmd_exports(args) -> int:
+    """ledger.csv and ledger.json into the render's output folder (Quarto's post-render)."""
+    import os
+
+    from .store import load
+    folder = args.output_dir or os.environ.get("QUARTO_PROJECT_OUTPUT_DIR")
+    if not folder:
+        print("rederive exports: no --output-dir and no QUARTO_PROJECT_OUTPUT_DIR", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    root = _root()
+    ledger = load_or_exit(root, load)  # the one this render's pre-render check saved, if still current
+    out = Path(folder) if Path(folder).is_absolute() else root / folder
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "ledger.csv").write_text(ledger.to_csv(), encoding="utf-8")
+    (out / "ledger.json").write_text(ledger.to_json(), encoding="utf-8")
+    return EXIT_OK
+
+
 def cmd_pin(args) -> int:
     from .pinning import pin
     return pin(_root(), args.update, args.note)
@@ -98,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("ledger", help="export every row with its derived value and outcome")
     p.add_argument("--format", choices=["json", "csv"], default="json")
     p.add_argument("--output", help="write here instead of stdout")
+    p = sub.add_parser("exports", help="write ledger.csv and ledger.json into the render's output folder")
+    p.add_argument("--output-dir", help="default: $QUARTO_PROJECT_OUTPUT_DIR (set by Quarto for post-render)")
     p = sub.add_parser("pin", help="pin new analysis results in data/analyses.csv; --update moved ones")
     p.add_argument("--update", nargs="*", default=[], metavar="ID",
                    help="re-pin these moved results (ids, or a prefix ending in '.')")
@@ -105,4 +125,5 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("render", help="render the book (Quarto if installed, else the fallback)")
     p.add_argument("--fallback", action="store_true", help="use the fallback even if quarto is on PATH")
     args = parser.parse_args(argv)
-    return {"check": cmd_check, "ledger": cmd_ledger, "pin": cmd_pin, "render": cmd_render}[args.command](args)
+    return {"check": cmd_check, "ledger": cmd_ledger, "exports": cmd_exports, "pin": cmd_pin,
+            "render": cmd_render}[args.command](args)

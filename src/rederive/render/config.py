@@ -13,11 +13,13 @@ from .errors import RenderError
 # What the fallback implements, key by key (nested keys as "a.b").
 KNOWN_KEYS = {
     "project", "project.type", "project.output-dir", "project.execute-dir", "project.pre-render",
+    "project.post-render",
     "book", "book.title", "book.subtitle", "book.author", "book.output-file", "book.chapters",
     "bibliography", "jupyter", "execute", "execute.echo", "execute.freeze",
     "citation", "citation.type", "google-scholar",
     "format", "format.html", "format.html.code-fold", "format.html.toc",
-    "format.typst", "format.typst.echo", "format.typst.toc",
+    "format.typst", "format.typst.echo", "format.typst.toc", "format.typst.papersize",
+    "format.typst.include-in-header", "format.typst.include-in-header.text",
 }
 # Cell options (`#| key: value`) the fallback implements.
 CELL_OPTIONS = {"label", "include", "echo", "eval", "output", "fig-cap", "fig-alt", "tbl-cap"}
@@ -32,10 +34,13 @@ class Book:
     chapters: list[str]
     bibliography: Path | None
     pre_render: list[str]
+    post_render: list[str]
     html_echo: bool
     html_code_fold: bool
     typst_echo: bool
     google_scholar: bool = False
+    typst_papersize: str = "us-letter"
+    typst_header: str = ""
 
 
 def _keys(mapping: dict, prefix: str = "") -> list[str]:
@@ -81,6 +86,7 @@ def load_book(root: Path) -> Book:
         raise RenderError(f"_quarto.yml: chapters missing: {missing or 'none listed'}")
     bib = config.get("bibliography")
     pre = project.get("pre-render") or []
+    post = project.get("post-render") or []
     execute = config.get("execute") or {}
     html, typst = formats.get("html") or {}, formats.get("typst") or {}
     return Book(
@@ -88,8 +94,11 @@ def load_book(root: Path) -> Book:
         output_file=str(book.get("output-file") or book.get("title")), chapters=chapters,
         bibliography=(root / bib) if bib else None,
         pre_render=[pre] if isinstance(pre, str) else list(pre),
+        post_render=[post] if isinstance(post, str) else list(post),
         html_echo=bool(html.get("echo", execute.get("echo", True))),
         html_code_fold=bool(html.get("code-fold", False)),
         typst_echo=bool(typst.get("echo", execute.get("echo", True))),
         google_scholar=bool(config.get("google-scholar", False)),
+        typst_papersize=str(typst.get("papersize", "us-letter")),
+        typst_header=str((typst.get("include-in-header") or {}).get("text", "")),
     )

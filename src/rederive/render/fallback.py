@@ -28,19 +28,18 @@ BANNER = ("::: {.callout-warning title=\"Rendered without Quarto\"}\nThis copy w
           "The numbers are computed by the same code; the layout differs from the Quarto book.\n:::")
 
 
-def _run_pre_render(root: Path, book: Book) -> None:
-    """As Quarto does: each command once, from the project folder, before any chapter."""
-    # `python` in the command must be this environment's, as `make` arranges for Quarto too
+def _run_scripts(root: Path, commands: list[str], stage: str, extra_env: dict) -> None:
+    """As Quarto runs pre- and post-render commands: each once, from the project folder."""
+    # `python` in a command must be this environment's, as `make` arranges for Quarto too
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    env = dict(os.environ, QUARTO_PROJECT_RENDER_ALL="1", PATH=path)
-    for command in book.pre_render:
-        print(f"pre-render: {command}", flush=True)
+    env = dict(os.environ, QUARTO_PROJECT_RENDER_ALL="1", PATH=path, QUARTO_PYTHON=sys.executable, **extra_env)
+    for command in commands:
+        print(f"{stage}: {command}", flush=True)
         done = subprocess.run(command, shell=True, cwd=root, env=env)
         if done.returncode != 0:
-            raise RenderError(f"pre-render `{command}` exited {done.returncode}; no chapter was executed")
+            after = "no chapter was executed" if stage == "pre-render" else "nothing was published"
+            raise RenderError(f"{stage} `{command}` exited {done.returncode}; {after}")
 
-
-# --- the fallback: numbering and cross-references --------------------------------------------
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*(\{[^}]*\})?\s*$", re.MULTILINE)
 _FENCE = re.compile(r"^(```|~~~).*?^\1", re.MULTILINE | re.DOTALL)
@@ -202,13 +201,6 @@ def _code_block_markdown(block: Block, fmt: str, book: Book, labels: dict, figur
 
 def _book_markdown(chapters: list[Chapter], fmt: str, book: Book, labels: dict, staging: Path) -> str:
     pieces = [BANNER]
-    if fmt == "typst":
-        # Captions carry Quarto-style numbers already, so typst must not add its own; long
-        # tables must break across pages, and wide ones need a smaller type.
-        # No creation date in the PDF's metadata: two renders of one tree give the same bytes.
-        pieces.insert(0, "```{=typst}\n#set document(date: none)\n#show figure.caption: it => it.body\n"
-                         "#show figure.where(kind: table): set block(breakable: true)\n"
-                         "#show table: set text(size: 7.5pt)\n```")
     for chapter in chapters:
         pieces.append(_resolve_xrefs(_chapter_markdown(chapter, fmt, book, labels, staging), labels, chapter.path))
     return "\n\n".join(pieces) + "\n"
@@ -234,11 +226,39 @@ def _check_citations(markdown: str, bibliography: Path | None) -> None:
         raise RenderError(f"citation key(s) not in the bibliography: {', '.join(unknown)}")
 
 
+def _typst_preamble(book: Book) -> str:
+    """What the fallback's PDF sets before its title (pandoc's header-includes): _quarto.yml's own
+    include-in-header text, as Quarto puts it in the preamble; then:"""
+    running = book.title.replace("\\", "\\\\").replace("]", "\\]").replace("[", "\\[")
+    return "\n".join([
+        book.typst_header,
+        "#set document(date: none)",  # no creation date: two renders of one tree give the same bytes
+        # the book's title and the page number at the head of every page after the title page
+        "#set page(numbering: \"1\", header: context { if counter(page).get().first() > 1 "
+        f"[#set text(size: 8pt, fill: luma(100)); {running} #h(1fr) #counter(page).display()] }})",
+        "#set text(hyphenate: false)",  # no hyphenated table headers
+        "#show outline: it => { pagebreak(weak: true); it }",  # the title page stands alone
+        "#show figure.caption: it => it.body",  # captions carry Quarto-style numbers already
+        "#show figure.where(kind: table): set block(breakable: true)",  # long tables break across pages
+        "#show table: set text(size: 8pt)",
+    ])
+
+
+def _title_page_note(root: Path, book: Book) -> str:
+    """Version, commit, data date and how to cite, under the title on the PDF's first page."""
+    from ..citation import citation
+    full = f"{book.title}: {book.subtitle}" if book.subtitle else book.title
+    c = citation(root, full, book.author)
+    details = f"Version {c.version}" + (f", commit {c.commit}" if c.commit else "") + (f"; data as of {c.date}" if c.date else "")
+    return f"{details}. Cite as: {c.author}, *{c.title}*, version {c.version}. See also CITATION.cff."
+
+
 def _pandoc(markdown: str, fmt: str, book: Book, staging: Path, extra: list[str]) -> str:
     import pypandoc
     args = ["--standalone", "--toc", "--toc-depth=2", "--number-sections", "--wrap=none",
             f"--lua-filter={ASSETS / 'callouts.lua'}", f"--resource-path={staging}",
-            "-M", f"title={book.title}", "-M", f"author={book.author}"]
+            "-M", f"title={book.title}", "-M", f"subtitle={book.subtitle}", "-M", f"author={book.author}",
+            "-V", f"papersize={book.typst_papersize}", "-M", "reference-section-title=References"]
     if book.bibliography:
         args += ["--citeproc", f"--bibliography={book.bibliography}"]
     return pypandoc.convert_text(markdown, fmt, format="markdown", extra_args=args + extra)
@@ -246,7 +266,7 @@ def _pandoc(markdown: str, fmt: str, book: Book, staging: Path, extra: list[str]
 
 def render(root: Path) -> None:
     book = load_book(root)
-    _run_pre_render(root, book)
+    _run_scripts(root, book.pre_render, "pre-render", {})
     staging = staging_folder(root)
     os.environ.update(figure_env(staging))  # the kernels inherit it: figures for citing go to staging
     try:
@@ -269,7 +289,9 @@ def render(root: Path) -> None:
         print("writing PDF (typst)", flush=True)
         typst_chapters = [_for_format(c, "typst") for c in chapters]
         labels = _number_labels(typst_chapters)[0]
-        typ = _pandoc(_book_markdown(typst_chapters, "typst", book, labels, staging), "typst", book, staging, [])
+        typ = _pandoc(_book_markdown(typst_chapters, "typst", book, labels, staging), "typst", book, staging,
+                      ["-M", f"abstract={_title_page_note(root, book)}", "-V", "abstract-title=How to cite",
+                       "-V", f"header-includes={_typst_preamble(book)}"])
         typ_path = staging / f"{book.output_file}.typ"
         typ_path.write_text(typ, encoding="utf-8")
         import typst
@@ -278,6 +300,7 @@ def render(root: Path) -> None:
         except Exception as exc:  # the typst binding raises its own error types
             raise RenderError(f"typst could not compile the PDF: {' '.join(str(exc).split())[:500]}") from None
         typ_path.unlink()
+        _run_scripts(root, book.post_render, "post-render", {"QUARTO_PROJECT_OUTPUT_DIR": staging.name})
         publish(staging, root)
     except BaseException:
         discard(staging)

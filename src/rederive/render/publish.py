@@ -33,7 +33,6 @@ def discard(staging: Path) -> None:
 
 def publish(staging: Path, root: Path) -> None:
     """Swap the finished render into place: the old one is removed only after the swap."""
-    _write_ledger_exports(root, staging)
     figures = staged_figures(staging)
     staging.chmod(0o755)  # mkdtemp makes it private; a website must be readable
     target = root / OUTPUT_DIR
@@ -55,10 +54,3 @@ def _replace_figures(new: Path, folder: Path) -> None:
     for png in sorted(new.glob("*.png")):
         png.replace(folder / png.name)
     shutil.rmtree(new)
-
-
-def _write_ledger_exports(root: Path, staging: Path) -> None:
-    from ..store import load
-    ledger = load(root)  # the one this render's pre-render check saved
-    (staging / "ledger.csv").write_text(ledger.to_csv(), encoding="utf-8")
-    (staging / "ledger.json").write_text(ledger.to_json(), encoding="utf-8")
