@@ -122,7 +122,8 @@ class Report:
         """The documented findings of a source as a Markdown list, for its callout: where each is
         printed first, then what was printed and derived, the outcome, the note, and its ledger id."""
         items = [f"**{r.location[:1].upper() + r.location[1:]}**: printed \"{r.reported}\"; derived "
-                 f"{r.derived or 'nothing to derive'}; *{r.outcome}*. {r.note} (ledger: `{r.id}`)"
+                 f"{r.derived or 'nothing to derive'}; *{r.outcome}*. {r.note} "
+                 f"([ledger: `{r.id}`](ledger.html#row-{r.id}))"
                  for r in self.findings(source)]
         return md_list(items + list(extra))
 
@@ -144,12 +145,15 @@ class Report:
         return frame.drop(columns=empty)
 
 
-def md_table(frame: pd.DataFrame):
-    """A pandas table as Markdown (pipe table), which Quarto and pandoc render in every format."""
+def md_table(frame: pd.DataFrame, caption: str | None = None):
+    """A pandas table as Markdown (pipe table), which Quarto and pandoc render in every format.
+    A caption here (pandoc's `: caption` line) gives an unnumbered table; a numbered one takes its
+    caption from the cell's `tbl-cap` and a `tbl-` label instead."""
     from IPython.display import Markdown
     safe = frame.map(lambda v: str(v).replace("|", "\\|") if isinstance(v, str) else v)
     # Cells are shown as the chapter formatted them: tabulate must not re-read "3.0" as 3.
-    return Markdown(safe.to_markdown(index=False, disable_numparse=True))
+    table = safe.to_markdown(index=False, disable_numparse=True)
+    return Markdown(table + (f"\n\n: {caption}" if caption else ""))
 
 
 def md_list(items: list[str]):

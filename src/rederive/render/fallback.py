@@ -192,6 +192,12 @@ def _code_block_markdown(block: Block, fmt: str, book: Book, labels: dict, figur
             alt = str(opts.get("fig-alt", "")).replace("\\", "\\\\").replace('"', '\\"')
             attributes = f'#{label} width=100%' + (f' alt="{alt}"' if alt else "")
             outputs = [o for o in outputs if o is not images[0]] + [f"![{caption}]({path}){{{attributes}}}"]
+        elif opts.get("fig-cap"):  # a captioned figure without a label: Quarto leaves it unnumbered
+            images = [o for o in outputs if o.startswith("![](")]
+            alt = str(opts.get("fig-alt", "")).replace("\\", "\\\\").replace('"', '\\"')
+            outputs = [o for o in outputs if not o.startswith("![](")] + [
+                f"![{opts['fig-cap']}]({image[4:-1]}){{width=100%" + (f' alt="{alt}"' if alt else "") + "}"
+                for image in images]
         elif label.startswith("tbl-"):
             caption = f"{labels[label]}: {opts.get('tbl-cap', '')}"
             outputs = [f"::: {{#{label}}}\n" + "\n\n".join(outputs) + f"\n\n: {caption}\n:::"]
