@@ -105,7 +105,8 @@ class Ledger:
     def counts(self) -> dict[str, dict[str, int]]:
         """{source: {outcome: count}} in the order of outcomes.ORDER."""
         out: dict[str, dict[str, int]] = {}
-        for s in self.sources:
+        across = sorted({r.source for r in self.rows} - set(self.sources))  # e.g. "synthesis"
+        for s in [*self.sources, *across]:
             rows = [r for r in self.rows if r.source == s]
             out[s] = {o: n for o in outcomes.ORDER if (n := sum(r.outcome == o for r in rows))}
         return out
