@@ -294,3 +294,17 @@ def test_a_pdf_table_longer_than_a_page_breaks_across_pages(rendered):
     assert last - first >= len(rows) // 40, (first, last)
     between = "".join(pages[first:last + 1])
     assert [r for r in rows if r not in between] == []
+
+
+def test_the_pdf_contents_list_the_books_chapters_and_nothing_else(rendered):
+    # Oracle: _quarto.yml's chapters (all but the unnumbered preface are numbered 1..n) and the
+    # PDF's own outline (pypdf). A table cell that begins with "=" once became a Typst heading.
+    import yaml
+    from pypdf import PdfReader
+    project, _ = rendered
+    chapters = yaml.safe_load((project / "_quarto.yml").read_text(encoding="utf-8"))["book"]["chapters"]
+    outline = PdfReader(project / "_book" / "rederive-car-t-failure.pdf").outline
+    top = [item.title for item in outline if not isinstance(item, list)]
+    numbered = [t for t in top if re.match(r"\d+\s", t)]
+    assert len(numbered) == len(chapters) - 1, top
+    assert "References" in top

@@ -256,7 +256,7 @@ def _title_page_note(root: Path, book: Book) -> str:
     full = f"{book.title}: {book.subtitle}" if book.subtitle else book.title
     c = citation(root, full, book.author)
     details = f"Version {c.version}" + (f", commit {c.commit}" if c.commit else "") + (f"; data as of {c.date}" if c.date else "")
-    return f"{details}. Cite as: {c.author}, *{c.title}*, version {c.version}. See also CITATION.cff."
+    return f"{details}. Cite as: {c.author}, \u201c{c.title}\u201d, version {c.version}. See also CITATION.cff."
 
 
 def _pandoc(markdown: str, fmt: str, book: Book, staging: Path, extra: list[str]) -> str:
