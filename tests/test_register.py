@@ -128,3 +128,29 @@ def test_quotations_in_a_source_chapters_prose_are_verbatim_in_its_source():
             if normalise_space(quote) not in seed:
                 missing.append(f"{chapter}: {quote!r}")
     assert checked >= 10 and not missing, missing
+
+
+@pytest.mark.skipif(not SEEDS.exists(), reason="the source documents (../shared/seeds/) are not present; they are never shipped")
+def test_check_refuses_a_number_edited_together_with_its_quote_where_the_documents_are_present(project):
+    # A maintainer's consistent edit (quote and number changed alike) passes every arithmetic
+    # check; only the document shows it is not what the source printed.
+    claims = project / "data" / "descart2022" / "claims.csv"
+    text = claims.read_text(encoding="utf-8")
+    claims.write_text(text.replace("238 (43.3%) experienced", "238 (44.3%) experienced").replace(",43.3%,", ",44.3%,"), encoding="utf-8")
+    seeds = {"REDERIVE_SEEDS": str(SEEDS)}
+    done = run_rederive(project, "check", env=seeds)
+    assert done.returncode == 2, done.stdout[-500:]
+    assert re.search(r"data/descart2022/claims.csv:\d+ \[quote\]: not verbatim in 002_", done.stderr), done.stderr
+
+
+@pytest.mark.skipif(not SEEDS.exists(), reason="the source documents (../shared/seeds/) are not present; they are never shipped")
+def test_a_source_document_named_in_source_yml_that_does_not_exist_is_bad_input(project):
+    meta = project / "data" / "tongren2025" / "source.yml"
+    meta.write_text(re.sub(r"seed: .*", "seed: 009_no_such_document.txt", meta.read_text(encoding="utf-8")), encoding="utf-8")
+    done = run_rederive(project, "check", env={"REDERIVE_SEEDS": str(SEEDS)})
+    assert done.returncode == 2 and "data/tongren2025/source.yml [seed]" in done.stderr, done.stderr
+
+
+def test_check_says_when_it_could_not_verify_quotes(project, tmp_path):
+    done = run_rederive(project, "check", env={"REDERIVE_SEEDS": str(tmp_path / "nowhere")})
+    assert done.returncode == 0 and "quotes: not verified" in done.stdout

@@ -49,10 +49,18 @@ def summary_lines(ledger: Ledger) -> list[str]:
 
 
 def cmd_check(args) -> int:
+    from . import quotes
     root = _root()
     ledger = load_or_exit(root)
+    problems, verified = quotes.verify(list(ledger.sources.values()), root)
+    if problems:
+        print(f"rederive: bad input, {len(problems)} problem(s):", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     for line in summary_lines(ledger):
         print(line)
+    print(verified)
     if args.save:
         from .store import save
         save(ledger, root, Path(args.save))
