@@ -56,9 +56,41 @@ def test_a_p_off_its_ci_on_the_same_side_of_005_is_a_discrepancy():
 
 
 def test_a_ci_too_coarse_to_settle_significance_is_uninformative():
-    # Ferritin in DESCAR-T: HR 1.01 (1.01-1.02) admits p from 0 to about 0.32.
-    r = parse("P = .0002, HR 1.01, 95% CI 1.01-1.02")
+    # DESCAR-T's multivariate ferritin: HR 1.02 (1.00-1.03) admits P from about .003 to .13 even
+    # when the interval must be symmetric on the log scale: it straddles .05.
+    r = parse("P = .01, HR 1.02, 95% CI 1.00-1.03")
     assert consistency.check_p_from_ci(r).outcome == outcomes.UNINFORMATIVE
+
+
+def test_log_symmetry_settles_what_rounding_alone_cannot():
+    # Univariate ferritin, HR 1.01 (1.01-1.02): the rounding box alone admits P up to about 0.32
+    # (uninformative), but an interval symmetric around its estimate admits at most about 0.003,
+    # so the printed P = .0002 is reproduced and significant.
+    est, lo, hi = (parse(t).estimate for t in ("1.01", "1.01", "1.02"))
+    assert pvalues.p_from_ratio_ci(est, lo, hi).high > 0.3
+    assert pvalues.p_from_symmetric_ci(est, lo, hi).high < 0.004
+    assert consistency.check_p_from_ci(parse("P = .0002, HR 1.01, 95% CI 1.01-1.02")).outcome == outcomes.REPRODUCED
+
+
+def test_the_symmetric_p_range_matches_a_brute_force_over_symmetric_intervals():
+    # Oracle: a 300 x 300 grid over the bounds that print as 0.19 and 1.09, keeping the pairs whose
+    # geometric mid-point prints as 0.45 (DESCAR-T, bispecifics, univariate PFS-2). The engine's
+    # corners must contain every grid value and come within 1e-3 (relative) of the grid's extremes.
+    est, lo, hi = (parse(t).estimate for t in ("0.45", "0.19", "1.09"))
+    z0 = norm.ppf(0.975)
+    ps = []
+    for L in np.linspace(0.185, 0.195, 300, endpoint=False):
+        for U in np.linspace(1.085, 1.095, 300, endpoint=False):
+            if 0.445 <= math.sqrt(L * U) < 0.455:
+                ps.append(2 * norm.sf(abs(math.log(math.sqrt(L * U))) / ((math.log(U) - math.log(L)) / (2 * z0))))
+    r = pvalues.p_from_symmetric_ci(est, lo, hi)
+    assert r.low <= min(ps) and max(ps) <= r.high
+    assert min(ps) == pytest.approx(r.low, rel=1e-3) and max(ps) == pytest.approx(r.high, rel=1e-3)
+
+
+def test_a_printed_p_that_fits_only_truncated_says_so():
+    # HR 0.45 (0.19-1.09) implies P .0752-.0788 under log symmetry: "P = .07" is that truncated.
+    assert consistency.check_p_from_ci(parse("P = .07, HR 0.45, 95% CI 0.19-1.09")).outcome == outcomes.TRUNCATED
 
 
 def test_percentages_compare_exactly_so_a_boundary_cannot_flip():

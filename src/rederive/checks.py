@@ -25,7 +25,7 @@ _ROUNDED = {*o.ROUNDED, o.DISCREPANCY}
 # Which outcomes each check can produce: the register's `expected` must be one of them.
 POSSIBLE = {
     "none": {o.INPUT},
-    "p_from_ci": {o.REPRODUCED, o.UNINFORMATIVE, o.DISCREPANCY, o.DECISION_ERROR},
+    "p_from_ci": {*o.ROUNDED, o.UNINFORMATIVE, o.DISCREPANCY, o.DECISION_ERROR},
     "ci_consistency": {o.CONSISTENT, o.INCONSISTENT},
     "median_in_range": {o.CONSISTENT, o.INCONSISTENT},
     "percent_of_counts": _ROUNDED,

@@ -6,7 +6,7 @@ import math
 
 from . import formatting as fmt
 from . import outcomes
-from .pvalues import classify_p, p_from_ratio_ci
+from .pvalues import classify_p, p_from_ratio_ci, p_from_symmetric_ci
 from .reported import Reported
 from .result import Result
 from .values import Bounds
@@ -17,8 +17,12 @@ RATIO_LABELS = {"HR", "OR", "RR", "IRR"}
 def check_p_from_ci(r: Reported) -> Result:
     if r.p is None or r.ci is None or r.estimate is None:
         raise ValueError("p_from_ci needs a printed p, estimate and CI")
-    implied = p_from_ratio_ci(r.estimate, r.ci[0], r.ci[1], r.ci_level or 95)
-    shown = f"p {fmt.number(implied.point, 3)} (range {fmt.number(implied.low, 3)} to {fmt.number(implied.high, 3)})"
+    box = p_from_ratio_ci(r.estimate, r.ci[0], r.ci[1], r.ci_level or 95)
+    # A Wald interval is symmetric on the log scale before rounding: the range under that
+    # constraint is the one the printed numbers allow; without a consistent interval, the box's.
+    implied = p_from_symmetric_ci(r.estimate, r.ci[0], r.ci[1], r.ci_level or 95) or box
+    shown = (f"p {fmt.number(implied.point, 3)} (range {fmt.number(implied.low, 3)} to {fmt.number(implied.high, 3)}; "
+             f"{fmt.number(box.low, 3)} to {fmt.number(box.high, 3)} without the log-symmetry constraint)")
     return Result(classify_p(r, implied), implied, shown, f"printed {r.p}")
 
 

@@ -2,7 +2,7 @@
 worked P-value example."""
 from __future__ import annotations
 
-from ..pvalues import p_from_ratio_ci
+from ..pvalues import p_from_ratio_ci, p_from_symmetric_ci
 from ..rounding import denominators
 
 BASELINE = ("dlbcl", "aaipi", "lines", "transplant", "bridging", "pd_infusion", "ldh_high")
@@ -17,10 +17,13 @@ def baseline_denominators(x) -> dict:
     return out
 
 
-def example_p(x):
-    """The P value the univariate PFS-2 hazard ratio for ECOG PS implies (methods chapter example)."""
-    r = x["pfs2_uni_ecog_p"]
-    return p_from_ratio_ci(r.estimate, *r.ci)
+def example_p(x) -> dict:
+    """The P values two printed hazard ratios imply (ECOG PS, the methods chapter's example; ferritin, the DESCAR-T chapter's), over the rounding box and with the log-symmetry constraint."""
+    out = {}
+    for key, row in (("ecog", "pfs2_uni_ecog_p"), ("ferritin", "pfs2_uni_ferritin_p")):
+        r = x[row]
+        out[key] = {"box": p_from_ratio_ci(r.estimate, *r.ci), "symmetric": p_from_symmetric_ci(r.estimate, *r.ci)}
+    return out
 
 
 ANALYSES = {"descart_baseline_denominators": baseline_denominators, "descart_example_p": example_p}
