@@ -293,7 +293,10 @@ def test_a_pdf_table_longer_than_a_page_breaks_across_pages(rendered):
     last = max(i for i, text in enumerate(pages) if rows[-1] in text)
     assert last - first >= len(rows) // 40, (first, last)
     between = "".join(pages[first:last + 1])
-    assert [r for r in rows if r not in between] == []
+    # A wrapped id's pieces can come out of the PDF interleaved with its neighbours' text, so an
+    # id counts as present when its underscore-separated pieces appear in order, close together.
+    present = lambda row_id: re.search("_.{0,300}?".join(map(re.escape, row_id.split("_"))), between)  # noqa: E731
+    assert [r for r in rows if not present(r)] == []
 
 
 def test_the_pdf_contents_list_the_books_chapters_and_nothing_else(rendered):
