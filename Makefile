@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export QUARTO_PYTHON := $(CURDIR)/$(PY)
 
-.PHONY: report test check ledger bench clean browser
+.PHONY: report test check coverage ledger bench clean browser
 
 report: $(STAMP)
 	$(PY) -m rederive render
@@ -23,6 +23,11 @@ browser:
 
 check: $(STAMP)
 	$(PY) -m rederive check
+
+# Where the source documents are present (../shared/seeds/): is every printed number registered
+# or excluded with a reason (data/<source>/exclusions.csv)?
+coverage: $(STAMP)
+	$(PY) -m rederive coverage
 
 ledger: $(STAMP)
 	$(PY) -m rederive ledger --format csv --output _book/ledger.csv

@@ -1,4 +1,4 @@
-"""python -m rederive check | ledger | pin | render
+"""python -m rederive check | ledger | pin | coverage | render
 
 Exit codes: 0 all outcomes as expected; 1 an outcome differs (a finding changed); 2 bad input
 (every problem listed, one line each, naming file, row and column).
@@ -115,6 +115,49 @@ def cmd_render(args) -> int:
     return render_project(_root(), force_fallback=args.fallback)
 
 
+def coverage_lines(audits) -> list[str]:
+    from .exclusions import REASONS
+    used = [r for r in REASONS if any(a.excluded.get(r) for a in audits)]
+    width = max([len(a.source) for a in audits] + [6])
+    lines = [f"{'source':<{width}}  printed  registered  excluded  unaccounted"]
+    for a in audits:
+        lines.append(f"{a.source:<{width}}  {a.printed:>7}  {a.registered:>10}  {a.excluded_total:>8}  {len(a.unaccounted):>11}")
+    for r in used:
+        lines.append(f"  excluded as {r}: " + ", ".join(f"{a.source} {a.excluded[r]}" for a in audits if a.excluded.get(r)))
+    return lines
+
+
+def cmd_coverage(args) -> int:
+    from . import coverage, quotes
+    root = _root()
+    seeds = quotes.seeds_folder(root)
+    if not seeds.is_dir():
+        print(f"rederive: coverage needs the source documents, not present at {seeds}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        audits, skipped = coverage.run(root, seeds)
+    except RegisterError as exc:
+        print(f"rederive: bad input, {len(exc.problems)} problem(s):", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for line in coverage_lines(audits) + [f"skipped {s}" for s in skipped]:
+        print(line)
+    missing = sum(len(a.unaccounted) for a in audits)
+    if not missing:
+        print(f"ok: every printed number is registered or excluded with a reason ({sum(a.printed for a in audits)} numbers)")
+        return EXIT_OK
+    for a in audits:
+        shown = a.unaccounted if args.all else a.unaccounted[:40]
+        if shown:
+            print(f"\n{a.source} ({a.document}): {len(a.unaccounted)} unaccounted")
+        for number, where in shown:
+            print(f"  {number.text}: {where}")
+        if len(shown) < len(a.unaccounted):
+            print(f"  ... {len(a.unaccounted) - len(shown)} more (--all lists them)")
+    return EXIT_MISMATCH
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rederive", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -130,8 +173,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--update", nargs="*", default=[], metavar="ID",
                    help="re-pin these moved results (ids, or a prefix ending in '.')")
     p.add_argument("--note", default="", help="why the pinned values changed (required with --update)")
+    p = sub.add_parser("coverage", help="account for every number each source document prints")
+    p.add_argument("--all", action="store_true", help="list every unaccounted number (default: the first 40 per source)")
     p = sub.add_parser("render", help="render the book (Quarto if installed, else the fallback)")
     p.add_argument("--fallback", action="store_true", help="use the fallback even if quarto is on PATH")
     args = parser.parse_args(argv)
     return {"check": cmd_check, "ledger": cmd_ledger, "exports": cmd_exports, "pin": cmd_pin,
-            "render": cmd_render}[args.command](args)
+            "coverage": cmd_coverage, "render": cmd_render}[args.command](args)

@@ -144,6 +144,31 @@ class Report:
         empty = [c for c in frame.columns[3:-2] if frame[c].sum() == 0]
         return frame.drop(columns=empty)
 
+    def coverage(self) -> tuple[pd.DataFrame | None, str]:
+        """The coverage audit per source (rederive.coverage) as a table, and a sentence saying what
+        was audited; (None, why) where the source documents are not present."""
+        from . import coverage, quotes
+        from .exclusions import REASONS
+        seeds = quotes.seeds_folder(self.root)
+        if not seeds.is_dir():
+            return None, ("The coverage audit needs the source documents, which are not shipped with "
+                          "the report and were not present for this render.")
+        audits, skipped = coverage.run(self.root, seeds)
+        shorts = {k: s.short for k, s in self.ledger.sources.items()}
+        records = []
+        for a in audits:
+            excluded = "; ".join(f"{a.excluded[r]} {r}" for r in REASONS if a.excluded.get(r))
+            records.append({"Source": shorts[a.source], "Printed numbers": a.printed, "Registered": a.registered,
+                            "Excluded": a.excluded_total, "Excluded, by reason": excluded or "none",
+                            "Unaccounted": len(a.unaccounted)})
+        total = sum(a.printed for a in audits)
+        missing = sum(len(a.unaccounted) for a in audits)
+        sentence = (f"All {total:,} numbers the {len(audits)} source documents print are accounted for."
+                    if not missing else f"{missing} of the {total:,} printed numbers are not accounted for.")
+        if skipped:
+            sentence += " Not audited: " + "; ".join(skipped) + "."
+        return pd.DataFrame(records), sentence
+
 
 def md_table(frame: pd.DataFrame, caption: str | None = None):
     """A pandas table as Markdown (pipe table), which Quarto and pandoc render in every format.

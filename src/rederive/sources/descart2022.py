@@ -99,6 +99,14 @@ def derive(x):
     d["abstract_os2_after_d30"] = Within(lo, hi, "pooled median of the D31-D90 and >D90 groups")
     agrees("abstract_os2_timing_p", "os2_timing_p")
 
+    # the same numbers printed again in the learning objectives, methods, results and figure legends
+    for claim, other in (("cme_objectives_n", "infused_n"), ("methods_registered_n", "registered_n"),
+                         ("methods_infused_n", "infused_n"), ("results_followup_median", "followup_median"),
+                         ("results_failures_n", "failures_n"), ("cytopenia_axicel_n", "failures_axicel_n"),
+                         ("fig1_response_n", "response_n"), ("fig1_treated_n", "treated_n"),
+                         ("fig2_3_failures_n", "failures_n")):
+        agrees(claim, other)
+
     # discussion against results
     agrees("discussion_len_os_p", "os2_multi_len_p")
     agrees("discussion_len_pfs_p", "pfs2_multi_len_p")

@@ -89,6 +89,7 @@ TEXT_CELLS = {
     "mosun": "chong8_prior", "epcor": "thieblemont11_prior", "odron": "topp12_prior",
     "mosun_pola": "budde9_prior", "glofit_pola": "hutchings16_prior", "epcor_gemox": "brody13_prior",
     "glofit_gemox": "abramson14_prior", "naive_epcor": "thieblemont11_naive",
+    "abstract_mosun": "chong8_prior", "results_mosun_pola": "budde9_prior", "results_epcor_gemox": "brody13_prior",
     "naive_mosun_pola": "budde9_naive", "naive_epcor_gemox": "brody13_naive",
 }
 
@@ -116,6 +117,16 @@ def derive(x):
     for year in ("2025", "2024", "2023"):
         d[f"year_{year}_k"] = count([r for r in t1() if r["year"] == year], f"Table 1 rows from {year}")
     d["records_n"] = Total((len(prior()), x.n("excluded_data_n"), x.n("excluded_small_n")))
+    d["prisma_included_k"] = count(prior(), "prior-CAR-T rows in Table 2")
+    d["prisma_excluded_k"] = Total((x.n("excluded_data_n"), x.n("excluded_small_n")))
+    d["included_trials_k"] = Total((x.n("articles_k"), x.n("abstracts_k")))
+    d["cr_reported_k"] = count([s for s in prior() if s.cr is not None], "prior-CAR-T rows with a CR count")
+    d["orr_missing_k"] = count([s for s in prior() if s.orr is None], "prior-CAR-T rows without an ORR count")
+    d["limitations_trials_k"] = count(prior(), "prior-CAR-T rows in Table 2")
+    d["conclusion_trials_k"] = count(prior(), "prior-CAR-T rows in Table 2")
+    d["limitations_abstracts_k"] = Agrees("abstracts_k", x["abstracts_k"])
+    drugs = lambda: sorted({s.treatment.split("+")[0].strip() for s in t2()})  # noqa: E731
+    d["limitations_drugs_k"] = count(drugs(), "bispecifics in Table 2 (" + ", ".join(drugs()) + ")")
     d["prisma_assessed"] = Total((x.n("prisma_screened"), -x.n("prisma_screen_excluded")))
     d["prisma_included"] = Total((x.n("prisma_assessed"), -x.n("prisma_fulltext_excluded")))
 
@@ -134,7 +145,8 @@ def derive(x):
             s = by_key()[study_key]
             printed = getattr(s, f"{outcome}_printed")
             if printed is not None:
-                d[f"text_{text_key}_{outcome}"] = Agrees(f"table 2, {s.label}", parse(printed))
+                claim = text_key if text_key.startswith(("abstract_", "results_")) else f"text_{text_key}"
+                d[f"{claim}_{outcome}"] = Agrees(f"table 2, {s.label}", parse(printed))
     glofit = lambda: [s for s in prior() if s.treatment == "Glofitamab"]  # noqa: E731
     printed_range = lambda items, attr: Range(min(Fraction(getattr(s, attr)) for s in items),  # noqa: E731
                                               max(Fraction(getattr(s, attr)) for s in items))
@@ -162,6 +174,11 @@ def derive(x):
                 d[f"mono_{outcome}_het_p"] = Value(p.p_heterogeneity, f"{p.p_heterogeneity:.3f}")
             else:
                 d[f"{prefix}_{outcome}_het"] = Value(p.i2, f"I² = {p.i2:.1f}%")
+    # Figure 2's sensitivity panels: their estimates match the pool over all twelve cohorts of
+    # Table 2 (CAR-T-naive included), not the nine prior-CAR-T trials the paper is about.
+    for outcome in ("orr", "cr"):
+        every = meta.metaprop(*events(t2(), None, outcome))
+        d[f"sensitivity_{outcome}"] = Value(every.estimate, f"{every.estimate:.3f} (the {every.k} cohorts of Table 2 that report it, CAR-T-naive included)")
     overall = meta.metaprop(*events(t2(), None, "orr"))
     d["overall_orr_pooled"] = PooledProportion(overall.estimate, overall.low, overall.high)
     d["egger_orr"] = _closest(egger_search(t2(), "orr"), x["egger_orr"].p.number.value)
@@ -178,6 +195,8 @@ def derive(x):
                           ("abstract_docr_k", "docr"), ("mpfs_k", "mpfs"), ("abstract_mpfs_k", "mpfs"),
                           ("mos_k", "mos"), ("abstract_mos_k", "mos")):
         d[claim] = count(reported_in(column), f"Table 1 rows with {column}")
+    numeric_docr = [r for r in t1() if months(r["docr"]) is not None]
+    d["abstract_docr_numeric_k"] = count(numeric_docr, "Table 1 rows with a DoCR median in months")
     by_author = lambda: {(r["author"], r["ref"]): r for r in t1()}  # noqa: E731
     for claim, (author, ref, column) in {
         "dor_thieblemont": ("Thieblemont", "11", "dor"), "dor_topp": ("Topp", "12", "dor"),
@@ -186,6 +205,9 @@ def derive(x):
         "mpfs_chong": ("Chong", "8", "mpfs"), "mpfs_budde": ("Budde", "9", "mpfs"),
         "mpfs_abramson": ("Abramson", "14", "mpfs"), "mpfs_hutchings": ("Hutchings", "15", "mpfs"),
         "mos_topp": ("Topp", "12", "mos"), "mos_cartron": ("Cartron", "10", "mos"),
+        "abstract_dor_thieblemont": ("Thieblemont", "11", "dor"), "abstract_dor_topp": ("Topp", "12", "dor"),
+        "abstract_dor_cartron": ("Cartron", "10", "dor"), "abstract_docr_hutchings": ("Hutchings", "15", "docr"),
+        "abstract_mos_topp": ("Topp", "12", "mos"), "abstract_mos_cartron": ("Cartron", "10", "mos"),
     }.items():
         d[claim] = Agrees(f"table 1, {author} {column}", months(by_author()[(author, ref)][column]))
     for claim in ("dor_chong_landmark", "abstract_dor_chong_landmark"):
@@ -209,6 +231,8 @@ def derive(x):
     d["mosun_responders_pct"] = Percent(x.n("mosun_responders_responded"), x.n("mosun_responders_n"))
     chong = by_key()["chong8_prior"]
     d["mosun_cohort_n"] = Value(chong.n, f"{chong.n} (Table 2, Chong)")
+    no_intervening, cohort = x["mosun_no_intervening_n"].estimate.value, x["mosun_cohort_n"].estimate.value
+    d["mosun_intervening_n"] = Value(cohort - no_intervening, f"{cohort} - {no_intervening} = {cohort - no_intervening} (the discussion's 20/30)")
     d["rentsch_signature_pct"] = Percent(x.n("rentsch_signature_n"), x.n("rentsch_n"))
     d["rentsch_resurgence_pct"] = Percent(x.n("rentsch_resurgence_n"), x.n("rentsch_n"))
     return d
