@@ -31,7 +31,7 @@ POSSIBLE = {
     "percent_of_counts": _ROUNDED,
     "sum": _ROUNDED,
     "grim": _ROUNDED,
-    "agrees_with": {o.CONSISTENT, o.TRUNCATED, o.INCONSISTENT},
+    "agrees_with": {o.CONSISTENT, o.TRUNCATED, o.INCONSISTENT, o.UNINFORMATIVE, o.SUSPECT_IDENTICAL},
     "within": {o.CONSISTENT, o.INCONSISTENT},
     "value": _ROUNDED,
     "pooled_proportion": _ROUNDED,
@@ -39,5 +39,7 @@ POSSIBLE = {
     "feasible": {o.CONSISTENT, o.INCONSISTENT},
 }
 # Consistency checks may guard an input; re-derivations make a row a claim.
+# What an intrinsic check needs in the printed value.
+NEEDS = {"p_from_ci": ("p", "ci", "estimate"), "ci_consistency": ("ci", "estimate"), "median_in_range": ("range", "estimate")}
 INPUT_CHECKS = {"none", "ci_consistency", "median_in_range"}
 CLAIM_CHECKS = set(POSSIBLE) - {"none"}

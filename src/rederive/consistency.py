@@ -31,6 +31,13 @@ def check_ci_consistency(r: Reported) -> Result:
     both allowing for the rounding of every printed number."""
     if r.estimate is None or r.ci is None:
         raise ValueError("ci_consistency needs an estimate and a CI")
+    if r.estimate.not_reached:  # "NR (19.7-NR)": a median not reached cannot have a finite upper bound
+        upper = r.ci[1]
+        value = Bounds(None if r.ci[0].not_reached else r.ci[0].value, None if upper.not_reached else upper.value)
+        if upper.not_reached:
+            return Result(outcomes.CONSISTENT, value, "median and upper bound not reached")
+        return Result(outcomes.INCONSISTENT, value, "median not reached",
+                      f"the median is {r.estimate} but the upper bound is {upper}")
     e_lo, e_hi = r.estimate.interval()
     lower, upper = r.ci
     problems = []

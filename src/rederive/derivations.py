@@ -66,42 +66,81 @@ class Grim(Derivation):
 
     def compare(self, printed: Reported) -> Result:
         estimate = _estimate(printed)
+        # a percentage ("43.3%", or a table's "(23)"), or a proportion such as 0.885
+        scale = 1 if printed.unit is None and estimate.value <= 1 and estimate.decimals else 100
         for rule in rounding.RULES:
-            ks = rounding.numerators(estimate, self.denominator, rule)
+            ks = rounding.numerators(estimate, self.denominator, rule, scale)
             if ks:
                 value = v.Counts(tuple(ks), self.denominator, rule)
                 shown = ", ".join(fmt.share(k, self.denominator) for k in ks)
                 return Result(rounding.OUTCOME_OF_RULE[rule], value, shown)
-        return Result(outcomes.DISCREPANCY, v.Counts((), self.denominator),
-                      f"no count out of {self.denominator}")
+        near = [f"{ks[0]}/{d}" for d in range(max(1, self.denominator - 5), self.denominator + 6)
+                if d != self.denominator and (ks := rounding.numerators(estimate, d, rounding.HALF_UP, scale))]
+        return Result(outcomes.DISCREPANCY, v.Counts((), self.denominator), f"no count out of {self.denominator}",
+                      ("nearby denominators that fit: " + ", ".join(near)) if near else "")
 
 
 def _is_p(r: Reported) -> bool:
     return r.estimate is None and r.p is not None
 
 
+def _parts(r: Reported) -> dict:
+    """Every number a printed value holds, by what it is: estimate, CI bounds, range bounds, P."""
+    parts = {"estimate": r.estimate, "P": r.p.number if r.p is not None else None}
+    for name, pair in (("CI", r.ci), ("range", r.range)):
+        if pair is not None:
+            parts[f"{name} lower bound"], parts[f"{name} upper bound"] = pair
+    return {k: v for k, v in parts.items() if v is not None}
+
+
 @dataclass(frozen=True)
 class Agrees(Derivation):
-    """Two places print the same quantity: do their printed values admit a common value?"""
+    """Two places print the same quantity: do all their printed numbers (estimate, both CI
+    bounds, the CI level, a range, the P value) admit common values? With `separate`, the
+    source says the two come from different analyses or populations: numbers printed
+    identically are then suspect rather than reassuring."""
 
     other_id: str
     other: Reported
+    separate: bool = False
     check = "agrees_with"
 
     def compare(self, printed: Reported) -> Result:
         shown = f"{self.other.text} ({self.other_id})"
-        if _is_p(printed):
-            a, b = printed.p.number, self.other.p.number
-            (a_lo, a_hi), (b_lo, b_hi) = printed.p.interval(), self.other.p.interval()
-        else:
-            a, b = _estimate(printed), _estimate(self.other)
-            (a_lo, a_hi), (b_lo, b_hi) = a.interval(), b.interval()
-        value = v.Printed(self.other_id, self.other.text, b.value)
-        if a_lo < b_hi and b_lo < a_hi:
-            return Result(outcomes.CONSISTENT, value, shown)
-        if rounding.contains(b, a.value, rounding.TRUNCATION) or rounding.contains(a, b.value, rounding.TRUNCATION):
-            return Result(outcomes.TRUNCATED, value, shown, "equal only if one of them was truncated")
-        return Result(outcomes.INCONSISTENT, value, shown)
+        mine, theirs = _parts(printed), _parts(self.other)
+        common = [k for k in mine if k in theirs]
+        main = "estimate" if "estimate" in mine else "P"  # the number the row is about
+        first, other_first = mine.get(main), theirs.get(main)
+        value = v.Printed(self.other_id, self.other.text, other_first.value if other_first else None)
+        compared, differ = [], []
+        for part in common:
+            a, b = mine[part], theirs[part]
+            if a.not_reached or b.not_reached:
+                if a.not_reached != b.not_reached:
+                    differ.append(f"{part}: {a.text} vs {b.text}")
+                continue
+            compared.append(part)
+            if part == "P":  # "P < .001" admits every value below .001
+                (a_lo, a_hi), (b_lo, b_hi) = printed.p.interval(), self.other.p.interval()
+            else:
+                (a_lo, a_hi), (b_lo, b_hi) = a.interval(), b.interval()
+            if not (a_lo < b_hi and b_lo < a_hi):
+                differ.append(f"{part}: {a.text} vs {b.text}")
+        if printed.ci_level and self.other.ci_level and printed.ci_level != self.other.ci_level:
+            differ.append(f"CI level: {printed.ci_level}% vs {self.other.ci_level}%")
+        if not compared and not differ:
+            return Result(outcomes.UNINFORMATIVE, value, shown, "neither prints a number the other can be compared with")
+        if differ:
+            only_main = len(differ) == 1 and differ[0].startswith(main + ":") and first and other_first \
+                and first.value is not None and other_first.value is not None
+            if only_main and (rounding.contains(other_first, first.value, rounding.TRUNCATION)
+                                  or rounding.contains(first, other_first.value, rounding.TRUNCATION)):
+                return Result(outcomes.TRUNCATED, value, shown, "equal only if one of them was truncated")
+            return Result(outcomes.INCONSISTENT, value, shown, "; ".join(differ))
+        if self.separate and all(mine[k].text == theirs[k].text for k in compared):
+            return Result(outcomes.SUSPECT_IDENTICAL, value, shown,
+                          f"the same {', '.join(compared)} for what the source says are different analyses")
+        return Result(outcomes.CONSISTENT, value, shown, "compared: " + ", ".join(compared) if len(compared) > 1 else "")
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,15 @@ DECISION_ERROR = "decision error"
 CONSISTENT = "consistent"
 INCONSISTENT = "inconsistent"
 UNINFORMATIVE = "uninformative"
+# The same numbers printed for what the source says are different analyses or populations.
+SUSPECT_IDENTICAL = "suspect: identical for different analyses"
 MISQUOTED = "misquoted"
 # The report's own analyses (data/analyses.csv): the engine still gives the pinned value, or not.
 PINNED = "as pinned"
 MOVED = "moved from its pin"
 
 GOOD = {INPUT, REPRODUCED, CONSISTENT, PINNED}
-ORDER = [INPUT, REPRODUCED, HALF_EVEN, TRUNCATED, CEILING, CONSISTENT, UNINFORMATIVE, DISCREPANCY,
+ORDER = [INPUT, REPRODUCED, HALF_EVEN, TRUNCATED, CEILING, CONSISTENT, UNINFORMATIVE, SUSPECT_IDENTICAL, DISCREPANCY,
          INCONSISTENT, DECISION_ERROR, PINNED, MOVED, MISQUOTED]
 # Every outcome that matches a printed value under some rounding rule, best first.
 ROUNDED = [REPRODUCED, HALF_EVEN, TRUNCATED, CEILING]

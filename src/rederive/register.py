@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from . import checks, outcomes
+from . import tables as table_cells
 from .reported import ParseError, Reported, parse
 
 COLUMNS = ["id", "location", "quote", "reported", "corrected", "role", "check", "expected", "note"]
@@ -194,8 +195,7 @@ def _validate_row(raw: dict, rel: str, line: int, source: str, problems: list[Pr
             hint = "" if values["corrected"] else " (if the source printed it so, add a documented correction)"
             bad(column, f"{exc}{hint}")
     if parsed is not None and check in checks.INTRINSIC:
-        needs = {"p_from_ci": ("p", "ci", "estimate"), "ci_consistency": ("ci", "estimate"),
-                 "median_in_range": ("range", "estimate")}[check]
+        needs = checks.NEEDS[check]
         missing = [n for n in needs if getattr(parsed, n) is None]
         if missing:
             bad(column, f"check {check!r} needs {', '.join(missing)} in the value, found none")
@@ -232,10 +232,12 @@ def load_source(directory: Path, root: Path, problems: list[Problem]) -> Source 
     if meta is None:
         return None
     tables = {}
+    rel_yml = str((directory / "source.yml").relative_to(root))
     for name, spec in (meta.get("tables") or {}).items():
         table = _load_table(directory, root, name, spec, problems)
         if table is not None:
             tables[name] = table
+            rows.extend(table_cells.cell_rows(directory.name, table, spec or {}, rel_yml, problems))
     return Source(id=directory.name, short=str(meta.get("short", "")), title=str(meta.get("title", "")),
                   seed=str(meta.get("seed", "")), citation=str(meta.get("citation", "")),
                   directory=directory, rows=rows, tables=tables)

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .. import meta
+from .. import meta, tables
 from ..derivations import Agrees, Grim, Percent, PooledProportion, Range, Total, Value
 from ..reported import parse
 
@@ -139,6 +139,19 @@ def derive(x):
     for key in ("chong8_prior", "hutchings15_prior"):
         d[f"t2_{key}_cr_grim"] = Grim(by_key()[key].n)
 
+    # every cell of the two tables (rederive.tables): Table 1 against Table 2 for the same trial,
+    # refractory shares against the trial's n (a count above its cohort is refused on loading)
+    t1_rows = lambda: {r["key"]: r for r in t1()}  # noqa: E731
+    t2_rows = lambda: {r["key"]: r for r in x.table("table2").rows}  # noqa: E731
+    for key in t1_rows():
+        d[f"t1_{key}_n"] = Agrees(f"table 2, {key}", parse(t2_rows()[f"{key}_prior"]["n"]))
+        if (row := t1_rows()[key])["refractory"] != "–":
+            d[f"t1_{key}_refractory"] = Grim(int(row["n"]))
+    for key, row in t2_rows().items():
+        trial = t1_rows()[key.rsplit("_", 1)[0]]
+        lopt = lambda: parse(f"{trial['lopt'].split('(')[0]} (range {trial['lopt'].split('(')[1].rstrip(')')})")  # noqa: E731
+        d[f"t2_{key}_lopt"] = Agrees(f"table 1, {trial['key']}", lopt(), separate=key.endswith("_naive"))
+
     # the text restating Table 2
     for text_key, study_key in TEXT_CELLS.items():
         for outcome in ("orr", "cr"):
@@ -210,6 +223,7 @@ def derive(x):
         "abstract_mos_topp": ("Topp", "12", "mos"), "abstract_mos_cartron": ("Cartron", "10", "mos"),
     }.items():
         d[claim] = Agrees(f"table 1, {author} {column}", months(by_author()[(author, ref)][column]))
+    d["mos_hutchings"] = Agrees("table 1, Hutchings mos", tables.read_median_ci(by_author()[("Hutchings", "15")]["mos"]))
     for claim in ("dor_chong_landmark", "abstract_dor_chong_landmark"):
         chong_dor = by_author()[("Chong", "8")]["dor"]  # "1-y 25%": a landmark at one year
         d[claim] = Agrees("table 1, Chong DOR", parse(re.match(r"(\d+)-y", chong_dor).group(1) + " years"))
