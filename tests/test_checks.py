@@ -169,3 +169,11 @@ def test_landmark_rates_sit_on_the_side_of_50_percent_the_median_implies():
     assert survival.landmark_bounds(Fraction(28, 10), Fraction(6)) == (0, 50)
     assert survival.landmark_bounds(Fraction(111, 10), Fraction(6)) == (50, 100)
     assert survival.pooled_median_bounds([Fraction(61, 10), Fraction(96, 10)]) == (Fraction(61, 10), Fraction(96, 10))
+
+
+def test_every_outcome_of_a_checked_number_belongs_to_exactly_one_chart_group():
+    # Oracle: outcomes.ORDER; a new outcome must not fall off the front page's figure and summary.
+    from rederive import outcomes
+    not_charted = {outcomes.INPUT, outcomes.PINNED, outcomes.MOVED, outcomes.MISQUOTED}
+    grouped = [o for members in outcomes.GROUPS.values() for o in members]
+    assert sorted(grouped) == sorted(set(outcomes.ORDER) - not_charted)

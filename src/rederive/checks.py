@@ -13,10 +13,18 @@ from . import derivations as d
 from . import outcomes as o
 from .consistency import check_ci_consistency, check_median_in_range, check_p_from_ci
 
+
+def check_untraceable(r):
+    """A printed number the source gives no way to re-derive (an analysis it never describes, an
+    impossible estimate): the ledger says so instead of calling it an input."""
+    from .result import Result
+    return Result(o.METHOD_UNKNOWN, None, "the source describes no analysis that gives it")
+
 INTRINSIC = {
     "p_from_ci": check_p_from_ci,
     "ci_consistency": check_ci_consistency,
     "median_in_range": check_median_in_range,
+    "untraceable": check_untraceable,
 }
 DERIVED = {cls.check: cls for cls in (d.Percent, d.Total, d.Grim, d.Agrees, d.Within, d.Value,
                                       d.PooledProportion, d.Range, d.Feasible)}
@@ -28,12 +36,13 @@ POSSIBLE = {
     "p_from_ci": {*o.ROUNDED, o.UNINFORMATIVE, o.DISCREPANCY, o.DECISION_ERROR},
     "ci_consistency": {o.CONSISTENT, o.INCONSISTENT},
     "median_in_range": {o.CONSISTENT, o.INCONSISTENT},
-    "percent_of_counts": _ROUNDED,
+    "percent_of_counts": {*_ROUNDED, o.DENOMINATOR_UNSTATED},
     "sum": _ROUNDED,
-    "grim": _ROUNDED,
+    "grim": {*_ROUNDED, o.DENOMINATOR_UNSTATED},
     "agrees_with": {o.CONSISTENT, o.TRUNCATED, o.INCONSISTENT, o.UNINFORMATIVE, o.SUSPECT_IDENTICAL},
     "within": {o.CONSISTENT, o.INCONSISTENT},
-    "value": _ROUNDED,
+    "value": {*_ROUNDED, o.METHOD_UNKNOWN},
+    "untraceable": {o.METHOD_UNKNOWN},
     "pooled_proportion": _ROUNDED,
     "range": _ROUNDED,
     "feasible": {o.CONSISTENT, o.INCONSISTENT},

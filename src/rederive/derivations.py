@@ -33,14 +33,30 @@ class Percent(Derivation):
 
     numerator: int
     denominator: int
+    # False where the source does not say over whom the percentage is (missing data are likely):
+    # a miss over `denominator` is then undecided when a smaller denominator gives the percentage.
+    stated: bool = True
     check = "percent_of_counts"
 
     def compare(self, printed: Reported) -> Result:
         if self.denominator <= 0:
             raise ValueError("denominator must be positive")
         value = v.Share(self.numerator, self.denominator)
-        return Result(rounding.classify(_estimate(printed), value.percent), value,
-                      fmt.share(self.numerator, self.denominator))
+        shown = fmt.share(self.numerator, self.denominator)
+        outcome = rounding.classify(_estimate(printed), value.percent)
+        if outcome == outcomes.DISCREPANCY and not self.stated:
+            return _unstated(printed, self.numerator, self.denominator, value, shown)
+        return Result(outcome, value, shown)
+
+
+def _unstated(printed: Reported, numerator: int, largest: int, value, shown: str) -> Result:
+    """The percentage misses over the largest possible denominator: which smaller ones give it?"""
+    fits = rounding.denominators(_estimate(printed), numerator, range(numerator, largest + 1))
+    if not fits:
+        return Result(outcomes.DISCREPANCY, value, shown, f"no denominator up to {largest} gives it")
+    closest = ", ".join(fmt.share(numerator, d) for d in sorted(fits, reverse=True)[:3])
+    return Result(outcomes.DENOMINATOR_UNSTATED, value, f"{shown}; over fewer patients: {closest}",
+                  f"{len(fits)} denominator(s) up to {largest} give it")
 
 
 @dataclass(frozen=True)
@@ -62,6 +78,10 @@ class Grim(Derivation):
     """Can some integer count over this denominator produce the printed percentage?"""
 
     denominator: int
+    stated: bool = True  # False: the source does not say the percentage is over all `denominator`
+    # Printed values of the same source that only half-up rounding explains (rounding.convention_evidence):
+    # with any, a value that fits only by truncation may as well be rounded over fewer patients.
+    rounds_elsewhere: tuple = ()
     check = "grim"
 
     def compare(self, printed: Reported) -> Result:
@@ -73,7 +93,22 @@ class Grim(Derivation):
             if ks:
                 value = v.Counts(tuple(ks), self.denominator, rule)
                 shown = ", ".join(fmt.share(k, self.denominator) for k in ks)
+                if rule != rounding.HALF_UP and self.rounds_elsewhere:
+                    fewer = [f"{k[0]}/{d}" for d in range(self.denominator - 1, 0, -1)
+                             if (k := rounding.numerators(estimate, d, rounding.HALF_UP, scale))]
+                    if fewer:
+                        return Result(outcomes.DENOMINATOR_UNSTATED, value,
+                                      f"{shown} ({rule}); rounded over fewer patients: {', '.join(fewer[:3])}",
+                                      f"the source rounds elsewhere ({', '.join(self.rounds_elsewhere)}): "
+                                      f"{rule} over {self.denominator}, or half-up over an unstated denominator")
                 return Result(rounding.OUTCOME_OF_RULE[rule], value, shown)
+        if not self.stated:
+            fits = [f"{ks[0]}/{d}" for d in range(self.denominator - 1, 0, -1)
+                    if (ks := rounding.numerators(estimate, d, rounding.HALF_UP, scale))]
+            if fits:
+                return Result(outcomes.DENOMINATOR_UNSTATED, v.Counts((), self.denominator),
+                              f"no count out of {self.denominator}; over fewer patients: {', '.join(fits[:3])}",
+                              f"{len(fits)} smaller denominator(s) give it")
         near = [f"{ks[0]}/{d}" for d in range(max(1, self.denominator - 5), self.denominator + 6)
                 if d != self.denominator and (ks := rounding.numerators(estimate, d, rounding.HALF_UP, scale))]
         return Result(outcomes.DISCREPANCY, v.Counts((), self.denominator), f"no count out of {self.denominator}",
@@ -175,9 +210,18 @@ class Value(Derivation):
 
     value: float | Fraction
     shown: str = ""
+    # False where the source does not say how it computed the number (the value tried is then
+    # the closest of several plausible methods): a miss is undecided, not a discrepancy.
+    method_stated: bool = True
     check = "value"
 
     def compare(self, printed: Reported) -> Result:
+        result = self._compare(printed)
+        if result.outcome == outcomes.DISCREPANCY and not self.method_stated:
+            return Result(outcomes.METHOD_UNKNOWN, result.value, result.shown, "closest of the methods tried")
+        return result
+
+    def _compare(self, printed: Reported) -> Result:
         derived = Fraction(self.value)
         shown = self.shown or fmt.number(derived)
         value = v.Number(float(derived))

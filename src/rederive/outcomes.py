@@ -14,6 +14,10 @@ DECISION_ERROR = "decision error"
 CONSISTENT = "consistent"
 INCONSISTENT = "inconsistent"
 UNINFORMATIVE = "uninformative"
+# A check that cannot decide, as opposed to a discrepancy the printed inputs prove: the source
+# does not say how the number was computed, or over how many patients.
+METHOD_UNKNOWN = "not reproducible as printed: method unknown"
+DENOMINATOR_UNSTATED = "not reproducible as printed: denominator unstated"
 # The same numbers printed for what the source says are different analyses or populations.
 SUSPECT_IDENTICAL = "suspect: identical for different analyses"
 MISQUOTED = "misquoted"
@@ -22,7 +26,17 @@ PINNED = "as pinned"
 MOVED = "moved from its pin"
 
 GOOD = {INPUT, REPRODUCED, CONSISTENT, PINNED}
-ORDER = [INPUT, REPRODUCED, HALF_EVEN, TRUNCATED, CEILING, CONSISTENT, UNINFORMATIVE, SUSPECT_IDENTICAL, DISCREPANCY,
+ORDER = [INPUT, REPRODUCED, HALF_EVEN, TRUNCATED, CEILING, CONSISTENT, UNINFORMATIVE, METHOD_UNKNOWN,
+         DENOMINATOR_UNSTATED, SUSPECT_IDENTICAL, DISCREPANCY,
          INCONSISTENT, DECISION_ERROR, PINNED, MOVED, MISQUOTED]
 # Every outcome that matches a printed value under some rounding rule, best first.
 ROUNDED = [REPRODUCED, HALF_EVEN, TRUNCATED, CEILING]
+
+# How charts and summaries group the outcomes of checked numbers (every outcome of a printed
+# number belongs to exactly one group; a test keeps it so).
+GROUPS = {
+    "Reproduced or consistent": (REPRODUCED, CONSISTENT),
+    "Another rounding rule": (HALF_EVEN, TRUNCATED, CEILING),
+    "Undecided: too coarse, method or denominator unknown": (UNINFORMATIVE, METHOD_UNKNOWN, DENOMINATOR_UNSTATED),
+    "Contradicted or suspect": (DISCREPANCY, INCONSISTENT, DECISION_ERROR, SUSPECT_IDENTICAL),
+}

@@ -195,7 +195,7 @@ def _validate_row(raw: dict, rel: str, line: int, source: str, problems: list[Pr
             hint = "" if values["corrected"] else " (if the source printed it so, add a documented correction)"
             bad(column, f"{exc}{hint}")
     if parsed is not None and check in checks.INTRINSIC:
-        needs = checks.NEEDS[check]
+        needs = checks.NEEDS.get(check, ())
         missing = [n for n in needs if getattr(parsed, n) is None]
         if missing:
             bad(column, f"check {check!r} needs {', '.join(missing)} in the value, found none")

@@ -90,3 +90,19 @@ def denominators(printed: Number, numerator: int, candidates, rule: str = HALF_U
     """Denominators n among candidates for which numerator / n prints as the percentage."""
     return [n for n in candidates if n >= max(numerator, 1)
             and contains(printed, Fraction(100 * numerator, n), rule)]
+
+
+def convention_evidence(printed: Number, denominator: int, numerator: int | None = None, scale: int = 100) -> str | None:
+    """What one printed value shows about its source's rounding convention: HALF_UP when only
+    rounding gives it (from the known count, or from any count over the denominator), TRUNCATION
+    when only truncation does, None when both or neither do. A source that demonstrably rounds
+    elsewhere makes a value that fits only by truncation more likely over another denominator."""
+    if numerator is not None:
+        value = Fraction(scale * numerator, denominator)
+        rounded, truncated = contains(printed, value, HALF_UP), contains(printed, value, TRUNCATION)
+    else:
+        rounded = bool(numerators(printed, denominator, HALF_UP, scale))
+        truncated = bool(numerators(printed, denominator, TRUNCATION, scale))
+    if rounded != truncated:
+        return HALF_UP if rounded else TRUNCATION
+    return None

@@ -30,8 +30,12 @@ def derive(x):
     d["failures_by_product_sum"] = Total((x.n("failures_axicel_n"), x.n("failures_tisacel_n")))
 
     # baseline characteristics: the paper's denominator is the 238 failures
-    for key in ("dlbcl", "aaipi", "lines", "transplant", "bridging", "pd_infusion", "ldh_high"):
+    # Over the 238 failures where the data are complete; aaIPI, disease status at infusion and
+    # LDH were not known for everyone, and the paper does not say over how many it counts them.
+    for key in ("dlbcl", "lines", "transplant", "bridging"):
         percent(f"{key}_pct", f"{key}_n", "failures_n")
+    for key in ("aaipi", "pd_infusion", "ldh_high"):
+        d[f"{key}_pct"] = Percent(x.n(f"{key}_n"), x.n("failures_n"), stated=False)
     d["transplant_sum"] = Total((x.n("transplant_auto_n"), x.n("transplant_allo_n")))
     for key in ("chemo", "light", "rt"):
         percent(f"bridging_{key}_pct", f"bridging_{key}_n", "bridging_n")
@@ -106,6 +110,12 @@ def derive(x):
                          ("fig1_response_n", "response_n"), ("fig1_treated_n", "treated_n"),
                          ("fig2_3_failures_n", "failures_n")):
         agrees(claim, other)
+
+    # two sections' counts of the same patients
+    agrees("rt_localized_n", "treated_rt_n")
+    still_responding = x.n("nonprogressive_cr_n") + x.n("nonprogressive_pr_n")
+    d["responders_n"] = Within(still_responding, x.n("infused_n"),
+                               "at least the nonprogressive responders, at most the patients infused")
 
     # discussion against results
     agrees("discussion_len_os_p", "os2_multi_len_p")

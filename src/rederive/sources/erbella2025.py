@@ -4,6 +4,7 @@ Known through an education summary: percentages without counts, so each is check
 counts it allows (GRIM); hazard ratios are checked against their intervals in the ledger.
 """
 
+from .. import rounding
 from ..derivations import Grim, Within
 
 
@@ -15,9 +16,14 @@ def systemic_count(x) -> int:
 
 def derive(x):
     d = x.derivations()
-    for key in ("erb_dlbcl", "erb_stage", "erb_aaipi", "erb_systemic"):
-        d[key] = Grim(x.n("erb_n"))
-    d["erb_orr"] = Grim(systemic_count(x))
-    d["erb_crr"] = Grim(systemic_count(x))
+    shares = ("erb_dlbcl", "erb_stage", "erb_aaipi", "erb_systemic")
+    # The summary's convention, from the shares over all 298 that only rounding explains.
+    rounds = tuple(f"{x[k].text} of {x.n('erb_n')}" for k in shares
+                   if rounding.convention_evidence(x[k].estimate, x.n("erb_n")) == rounding.HALF_UP)
+    for key in shares:
+        d[key] = Grim(x.n("erb_n"), rounds_elsewhere=rounds)
+    # Response rates: over the patients given systemic therapy, or over those evaluable (unstated).
+    d["erb_orr"] = Grim(systemic_count(x), stated=False)
+    d["erb_crr"] = Grim(systemic_count(x), stated=False)
     d["erb_pfs2_below_os2"] = Within(0, x.value("erb_os2"), "median OS-2 of the same patients")
     return d

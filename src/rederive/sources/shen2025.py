@@ -75,7 +75,8 @@ def egger_search(studies_: list[Study], outcome: str) -> list[tuple[str, str, fl
 
 def _closest(search, printed: Fraction) -> Value:
     set_name, scale, p = min(search, key=lambda r: abs(r[2] - float(printed)))
-    return Value(p, f"{p:.3f} (closest of {len(search)} variants: {scale}, {set_name})")
+    # The paper does not say which Egger variant Stata ran: a miss is undecided, not a discrepancy.
+    return Value(p, f"{p:.3f} (closest of {len(search)} variants: {scale}, {set_name})", method_stated=False)
 
 
 def _remainder(study: Study, parts: list[int]) -> Value:
