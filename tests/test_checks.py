@@ -177,3 +177,37 @@ def test_every_outcome_of_a_checked_number_belongs_to_exactly_one_chart_group():
     not_charted = {outcomes.INPUT, outcomes.PINNED, outcomes.MOVED, outcomes.MISQUOTED}
     grouped = [o for members in outcomes.GROUPS.values() for o in members]
     assert sorted(grouped) == sorted(set(outcomes.ORDER) - not_charted)
+
+
+def test_a_percentage_over_an_unstated_denominator_is_undecided_not_a_discrepancy():
+    # Oracle: 126/238 = 52.9% misses 57.0%; 126/221 = 57.01% is the only denominator <= 238 that fits.
+    from rederive import outcomes
+    from rederive.derivations import Percent
+    from rederive.reported import parse
+    assert Percent(126, 238).compare(parse("57.0%")).outcome == outcomes.DISCREPANCY
+    undecided = Percent(126, 238, stated=False).compare(parse("57.0%"))
+    assert undecided.outcome == outcomes.DENOMINATOR_UNSTATED and "126/221" in undecided.shown
+    # no denominator up to 238 gives 99.0% of 126: still a discrepancy
+    assert Percent(126, 238, stated=False).compare(parse("99.0%")).outcome == outcomes.DISCREPANCY
+
+
+def test_a_source_that_rounds_elsewhere_makes_a_truncation_only_fit_undecided():
+    # Oracle: 177/298 = 59.396% truncates to 59.3% and no count of 298 rounds to it; 176/297 = 59.26% does.
+    from rederive import outcomes, rounding
+    from rederive.derivations import Grim
+    from rederive.reported import parse
+    assert Grim(298).compare(parse("59.3%")).outcome == outcomes.TRUNCATED
+    result = Grim(298, rounds_elsewhere=("68.8% of 298",)).compare(parse("59.3%"))
+    assert result.outcome == outcomes.DENOMINATOR_UNSTATED and "176/297" in result.shown
+    # 205/298 = 68.79%: only rounding gives 68.8%, so it is evidence that the source rounds
+    assert rounding.convention_evidence(parse("68.8%").estimate, 298) == rounding.HALF_UP
+    assert rounding.convention_evidence(parse("59.3%").estimate, 298) == rounding.TRUNCATION
+
+
+def test_a_value_whose_method_the_source_does_not_state_is_undecided_when_no_method_gives_it():
+    from rederive import outcomes
+    from rederive.derivations import Value
+    from rederive.reported import parse
+    assert Value(0.598, method_stated=False).compare(parse("P = 0.602")).outcome == outcomes.METHOD_UNKNOWN
+    assert Value(0.602, method_stated=False).compare(parse("P = 0.602")).outcome == outcomes.REPRODUCED
+    assert Value(0.598).compare(parse("P = 0.602")).outcome == outcomes.DISCREPANCY
