@@ -104,3 +104,27 @@ def test_enumerated_values_are_exactly_km_products(n, data):
             s *= Fraction(at_risk - 1, at_risk)
         at_risk -= 1
     assert s == path.estimate
+
+
+def test_the_printed_follow_up_bounds_who_can_be_at_risk_at_the_landmark():
+    # Oracle: 12 patients, median follow-up 9.3 < 12 months: the 6th shortest follow-up is at most
+    # 9.3, so at most 6 can be followed past 12; the longest, 14, makes at least one possible.
+    from fractions import Fraction
+    from rederive.km import at_risk_bounds
+    assert at_risk_bounds(12, Fraction(12), Fraction("9.3"), Fraction(14)) == (1, 6)
+    assert at_risk_bounds(11, Fraction(12), Fraction("9.3"), Fraction(14)) == (1, 5)
+    assert at_risk_bounds(12, Fraction(12), Fraction(13), Fraction(14)) == (1, 12)
+    low, high = at_risk_bounds(12, Fraction(12), Fraction("9.3"), Fraction(11))
+    assert low > high  # nobody followed to 12 months: no curve reaches it
+
+
+def test_a_curve_with_nobody_left_at_risk_does_not_count_as_giving_the_landmark_estimate():
+    # Oracle: 1 event then 11 censorings leaves 11/12 = 91.7% and nobody at risk; with one left
+    # at risk (10 censorings) the same estimate is defined.
+    from rederive.km import matching
+    from rederive.reported import parse
+    printed = parse("91.7%").estimate
+    everything = matching(12, printed, (0, 12))
+    defined = matching(12, printed)
+    assert any(12 - p.events - p.censored == 0 for p in everything)
+    assert defined and all(12 - p.events - p.censored >= 1 for p in defined)

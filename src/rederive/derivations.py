@@ -64,13 +64,16 @@ class Total(Derivation):
     """A printed number against the sum of its parts (or any exact arithmetic)."""
 
     parts: tuple
+    misprints: str = ""  # where the identity fails: which printed terms could be wrong (rederive.identities)
     check = "sum"
 
     def compare(self, printed: Reported) -> Result:
         value = sum(Fraction(p) for p in self.parts)
         terms = [str(self.parts[0])] + [f"{'-' if p < 0 else '+'} {abs(p)}" for p in self.parts[1:]]
         shown = " ".join(terms) + f" = {float(value):g}"
-        return Result(rounding.classify(_estimate(printed), value), v.Exact(value, tuple(self.parts)), shown)
+        outcome = rounding.classify(_estimate(printed), value)
+        detail = self.misprints if outcome == outcomes.DISCREPANCY else ""
+        return Result(outcome, v.Exact(value, tuple(self.parts)), shown, detail)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,11 @@ the product over event times of (1 - 1/at risk). Events tied at one time give th
 as the same events in sequence, so sequences of single events and censorings reach every value
 the estimator can take. The enumeration walks those sequences exactly (Fractions), merging
 sequences that reach the same state, so n = 12 takes milliseconds.
+
+What is counted: distinct (estimate, events, censorings before the landmark) combinations, each
+with one example sequence; not sequences, of which there are many more. A printed follow-up
+restricts them (`at_risk_bounds`): someone must be at risk at the landmark, or the estimate is
+undefined there, and no more patients than the follow-up allows can still be observed.
 """
 from __future__ import annotations
 
@@ -49,7 +54,25 @@ def reachable(n: int) -> tuple[Path, ...]:
     return tuple(sorted(best.values(), key=lambda p: (p.events, p.censored, p.estimate)))
 
 
-def matching(n: int, printed: Number) -> list[Path]:
-    """Paths whose estimate rounds (half up) to the printed percentage."""
-    return [p for p in reachable(n) if rounding.contains(printed, 100 * p.estimate)]
+def at_risk_bounds(n: int, landmark: Fraction, median_followup: Fraction | None = None,
+                   longest_followup: Fraction | None = None) -> tuple[int, int]:
+    """How many of n patients can be at risk at the landmark, given the printed follow-up.
+
+    At least one, or the estimate is undefined there; none at all if nobody was followed that
+    long. With a median follow-up shorter than the landmark, at least half the patients (the
+    ceiling of n/2) were followed no longer than the median, so at most the rest can be at risk."""
+    if longest_followup is not None and longest_followup < landmark:
+        return 1, 0  # an empty range: no curve of these patients reaches the landmark
+    high = n
+    if median_followup is not None and median_followup < landmark:
+        high = n - (n + 1) // 2
+    return 1, high
+
+
+def matching(n: int, printed: Number, at_risk: tuple[int, int] = (1, None)) -> list[Path]:
+    """Paths whose estimate rounds (half up) to the printed percentage, with a number at risk at
+    the landmark inside `at_risk` (default: at least one, so that the estimate is defined)."""
+    low, high = at_risk[0], n if at_risk[1] is None else at_risk[1]
+    return [p for p in reachable(n) if rounding.contains(printed, 100 * p.estimate)
+            and low <= n - p.events - p.censored <= high]
 

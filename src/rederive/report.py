@@ -122,7 +122,7 @@ class Report:
         """The documented findings of a source as a Markdown list, for its callout: where each is
         printed first, then what was printed and derived, the outcome, the note, and its ledger id."""
         items = [f"**{r.location[:1].upper() + r.location[1:]}**: printed \"{r.reported}\"; derived "
-                 f"{r.derived or 'nothing to derive'}; *{r.outcome}*. {r.note} "
+                 f"{r.derived or 'nothing to derive'}{f' ({r.detail})' if r.detail else ''}; *{r.outcome}*. {r.note} "
                  f"([ledger: `{r.id}`](ledger.html#row-{r.id}))"
                  for r in self.findings(source)]
         return md_list(items + list(extra))

@@ -27,14 +27,20 @@ def rates(x) -> dict:
 
 
 def km_paths(x) -> dict:
-    """The Kaplan-Meier paths (events and censorings before 12 months) that give each printed 12-month estimate."""
+    """The Kaplan-Meier paths (combinations of events and censorings before 12 months, with as
+    many at risk at 12 months as the printed follow-up allows) that give each printed estimate;
+    and, for comparison, how many there would be without the follow-up."""
+    from ..sources.tongren2025 import followup_bounds
     out = {}
     for name, rid in LANDMARKS.items():
         n = x.n("tr_n")
-        paths = km.matching(n, x[rid].estimate)
+        low, high = followup_bounds(x)
+        paths = km.matching(n, x[rid].estimate, (low, high))
+        unrestricted = km.matching(n, x[rid].estimate, (0, n))
         fewest = min(p.events for p in paths) if paths else None
         at_risk = sorted({n - p.events - p.censored for p in paths})
-        out[name] = {"ways": len(paths), "fewest_events": fewest,
+        out[name] = {"ways": len(paths), "ways_without_followup": len(unrestricted),
+                     "at_risk_allowed_low": low, "at_risk_allowed_high": high, "fewest_events": fewest,
                      "at_risk_low": at_risk[0] if at_risk else None, "at_risk_high": at_risk[-1] if at_risk else None,
                      "with_fewest_events": [{"estimate": f"{p.estimate.numerator}/{p.estimate.denominator}",
                                              "events": p.events, "censored": p.censored,

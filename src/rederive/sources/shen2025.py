@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .. import meta, tables
+from .. import identities, meta, tables
 from ..derivations import Agrees, Grim, Percent, PooledProportion, Range, Total, Value
 from ..reported import parse
 
@@ -79,6 +79,24 @@ def _closest(search, printed: Fraction) -> Value:
     return Value(p, f"{p:.3f} (closest of {len(search)} variants: {scale}, {set_name})", method_stated=False)
 
 
+PRISMA_TERMS = {"prisma_screened": "records screened", "prisma_screen_excluded": "excluded at screening",
+                "prisma_assessed": "assessed for eligibility", "prisma_fulltext_excluded": "excluded at full text",
+                "prisma_included": "included"}
+
+
+def _prisma_misprints(x) -> str:
+    """The flow's two subtractions share 'assessed': which printed number could be the one misprint?"""
+    values = {t: x.n(t) for t in PRISMA_TERMS}
+    chain = [{"prisma_screened": 1, "prisma_screen_excluded": -1, "prisma_assessed": -1},
+             {"prisma_assessed": 1, "prisma_fulltext_excluded": -1, "prisma_included": -1}]
+    candidates, cleared = identities.single_misprints(chain, values)
+    if not candidates:
+        return "no single misprint explains it"
+    could = " or ".join(f"{PRISMA_TERMS[c.term]} {c.printed} ({c.needed} would fit)" for c in candidates)
+    cannot = ", ".join(f"{PRISMA_TERMS[t]} {values[t]}" for t in cleared)
+    return f"one misprint would explain it: {could}; not {cannot}, whose subtraction holds"
+
+
 def _remainder(study: Study, parts: list[int]) -> Value:
     """The last subgroup's size: the trial's n (Table 2) minus the other subgroups."""
     rest = study.n - sum(parts)
@@ -128,7 +146,7 @@ def derive(x):
     d["limitations_abstracts_k"] = Agrees("abstracts_k", x["abstracts_k"])
     drugs = lambda: sorted({s.treatment.split("+")[0].strip() for s in t2()})  # noqa: E731
     d["limitations_drugs_k"] = count(drugs(), "bispecifics in Table 2 (" + ", ".join(drugs()) + ")")
-    d["prisma_assessed"] = Total((x.n("prisma_screened"), -x.n("prisma_screen_excluded")))
+    d["prisma_assessed"] = Total((x.n("prisma_screened"), -x.n("prisma_screen_excluded")), _prisma_misprints(x))
     d["prisma_included"] = Total((x.n("prisma_assessed"), -x.n("prisma_fulltext_excluded")))
 
     # Table 2: every percentage from its count, and GRIM where they disagree

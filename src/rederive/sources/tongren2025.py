@@ -3,14 +3,25 @@
 With 12 patients every rate is a count of 12 (GRIM), and each Kaplan-Meier landmark is a
 product over at most 12 steps: rederive.km enumerates which curves reach the printed values.
 """
+from fractions import Fraction
+
 from ..derivations import Agrees, Feasible, Grim, Percent, Total, Within
-from ..km import matching
+from ..km import at_risk_bounds, matching
+
+LANDMARK = Fraction(12)  # months
 
 ADVERSE_EVENTS = ("crs", "icans", "neutropenia", "anemia", "thrombocytopenia", "transaminases", "ddimer", "fibrinogen")
 
 
+def followup_bounds(x) -> tuple[int, int]:
+    """Patients who can be at risk at 12 months, from the printed follow-up (median and range)."""
+    fu = x["tr_followup"]
+    return at_risk_bounds(x.n("tr_n"), LANDMARK, fu.estimate.value, fu.range[1].value)
+
+
 def km_paths(x, row_id):
-    return matching(x.n("tr_n"), x[row_id].estimate)
+    bounds = followup_bounds(x)
+    return matching(x.n("tr_n"), x[row_id].estimate, bounds), bounds
 
 
 def derive(x):
@@ -27,10 +38,12 @@ def derive(x):
     d["tr_orr_sum"] = Total((x.value("tr_cr"), x.value("tr_pr")))
     d["tr_conclusion_orr"] = Agrees("tr_orr", x["tr_orr"])
     for key in ("tr_pfs12", "tr_os12"):
-        paths = km_paths(x, f"{key}_km")
+        paths, (low, high) = km_paths(x, f"{key}_km")
         fewest = min(paths, key=lambda p: (p.events, p.censored)) if paths else None
-        shown = (f"{len(paths)} ways; fewest events {fewest.events} with {fewest.censored} censored "
-                 f"before 12 months ({fewest.sequence})") if fewest else "no KM curve of 12 patients gives it"
+        shown = (f"{len(paths)} combinations of events and censorings before 12 months with {low} to {high} "
+                 f"at risk (as the follow-up allows); fewest events {fewest.events} with {fewest.censored} "
+                 f"censored ({fewest.sequence})") if fewest else \
+            f"no KM curve of {x.n('tr_n')} patients with {low} to {high} at risk at 12 months gives it"
         d[f"{key}_km"] = Feasible(len(paths), shown)
         d[f"{key}_median"] = Within(50, 100, "the median was not reached, so the curve stayed above 50%")
     return d
