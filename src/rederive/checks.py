@@ -27,7 +27,7 @@ INTRINSIC = {
     "untraceable": check_untraceable,
 }
 DERIVED = {cls.check: cls for cls in (d.Percent, d.Total, d.Grim, d.Agrees, d.Within, d.Value,
-                                      d.PooledProportion, d.Range, d.Feasible)}
+                                      d.PooledProportion, d.Range, d.Feasible, d.Verbal)}
 
 _ROUNDED = {*o.ROUNDED, o.DISCREPANCY}
 # Which outcomes each check can produce: the register's `expected` must be one of them.
@@ -43,6 +43,8 @@ POSSIBLE = {
     "within": {o.CONSISTENT, o.INCONSISTENT},
     "value": {*_ROUNDED, o.METHOD_UNKNOWN},
     "untraceable": {o.METHOD_UNKNOWN},
+    # a statement whose words printed numbers decide (rederive.verdicts)
+    "verbal": {o.CONSISTENT, o.INCONSISTENT, o.UNINFORMATIVE},
     "pooled_proportion": _ROUNDED,
     "range": _ROUNDED,
     "feasible": {o.CONSISTENT, o.INCONSISTENT},

@@ -289,3 +289,20 @@ class Feasible(Derivation):
     def compare(self, printed: Reported) -> Result:
         outcome = outcomes.CONSISTENT if self.count > 0 else outcomes.INCONSISTENT
         return Result(outcome, v.Solutions(self.count, self.ranges), self.shown)
+
+
+@dataclass(frozen=True)
+class Verbal(Derivation):
+    """A statement the printed numbers decide ("significant", "superior", "most", "no
+    heterogeneity"): `claim` says what the word asserts, `decision` what the numbers say
+    (rederive.verdicts)."""
+
+    claim: str
+    decision: object  # verdicts.Decision
+    check = "verbal"
+
+    def compare(self, printed: Reported) -> Result:
+        holds = self.decision.holds
+        outcome = outcomes.CONSISTENT if holds else outcomes.INCONSISTENT if holds is False else outcomes.UNINFORMATIVE
+        value = v.Verdict(self.claim, holds, self.decision.evidence)
+        return Result(outcome, value, f"{self.claim}: {self.decision.evidence}")

@@ -188,7 +188,9 @@ def _validate_row(raw: dict, rel: str, line: int, source: str, problems: list[Pr
     parsed = None
     text = values["corrected"] or values["reported"]
     column = "corrected" if values["corrected"] else "reported"
-    if text:
+    if text and check == "verbal":  # words, not a number: what they assert is decided by a derivation
+        parsed = Reported(text=text)
+    elif text:
         try:
             parsed = parse(text)
         except ParseError as exc:

@@ -127,3 +127,12 @@ class Pin(Value):
     """One of the report's own results, against its pinned value (data/analyses.csv)."""
 
     value: float | int | str
+
+
+@dataclass(frozen=True)
+class Verdict(Value):
+    """What a source's word asserts, decided by printed numbers: holds True/False, or None
+    (undecidable), with the evidence."""
+    claim: str
+    holds: bool | None
+    evidence: str

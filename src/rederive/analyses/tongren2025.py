@@ -41,6 +41,7 @@ def km_paths(x) -> dict:
         at_risk = sorted({n - p.events - p.censored for p in paths})
         out[name] = {"ways": len(paths), "ways_without_followup": len(unrestricted),
                      "at_risk_allowed_low": low, "at_risk_allowed_high": high, "fewest_events": fewest,
+                     "every_path_censors": bool(paths) and all(p.censored > 0 for p in paths),
                      "at_risk_low": at_risk[0] if at_risk else None, "at_risk_high": at_risk[-1] if at_risk else None,
                      "with_fewest_events": [{"estimate": f"{p.estimate.numerator}/{p.estimate.denominator}",
                                              "events": p.events, "censored": p.censored,

@@ -5,7 +5,8 @@ The intrinsic checks (p from CI, estimate inside CI, median inside range) run in
 """
 from fractions import Fraction
 
-from ..derivations import Agrees, Grim, Percent, Total, Within
+from .. import verdicts as says
+from ..derivations import Agrees, Grim, Percent, Total, Verbal, Within
 from ..survival import landmark_bounds, pooled_median_bounds
 
 DAYS_PER_MONTH = Fraction(36525, 1200)  # 365.25 / 12
@@ -116,6 +117,51 @@ def derive(x):
     still_responding = x.n("nonprogressive_cr_n") + x.n("nonprogressive_pr_n")
     d["responders_n"] = Within(still_responding, x.n("infused_n"),
                                "at least the nonprogressive responders, at most the patients infused")
+
+    # words the printed numbers decide (rederive.verdicts)
+    def worse(ids):
+        return says._all([says.ratio_direction(x[i], better_below_one=False, label=i.rsplit("_", 2)[-2]) for i in ids])
+
+    def no_association(ids):
+        return says._all([says.not_significant(x[i], label=i.rsplit("_", 2)[-2]) for i in ids])
+
+    d["verbal_key_immunomodulatory"] = Verbal("lenalidomide's OS-2 HR below 1, significantly (multivariate)",
+                                              says.ratio_direction(x["os2_multi_len_p"], better_below_one=True, label="lenalidomide"))
+    d["verbal_treatment_pfs2_nonsig"] = Verbal("P at least .05", says.not_significant(x["pfs2_treatment_p"]))
+    d["verbal_pfs2_uni_worse"] = Verbal("every factor listed has HR above 1, significantly",
+                                        worse([f"pfs2_uni_{k}_p" for k in ("ldh", "ecog", "very_early", "crp", "ferritin")]))
+    d["verbal_pfs2_uni_treatment_nonsig"] = Verbal("no treatment listed is significant",
+                                                   no_association([f"pfs2_uni_{k}_p" for k in ("bsab", "len", "targeted")]))
+    d["verbal_os2_uni_worse"] = Verbal("every factor listed has HR above 1, significantly",
+                                       worse([f"os2_uni_{k}_p" for k in ("ldh", "ecog", "very_early", "crp", "ferritin")]))
+    d["verbal_os2_uni_treatment_nonsig"] = Verbal("no treatment listed is significant",
+                                                  no_association([f"os2_uni_{k}_p" for k in ("bsab", "len", "targeted")]))
+    d["verbal_pfs2_multi_worse"] = Verbal("every factor listed has HR above 1, significantly",
+                                          worse([f"pfs2_multi_{k}_p" for k in ("ldh", "ferritin")]))
+    d["verbal_pfs2_multi_treatment_nonsig"] = Verbal("no treatment listed is significant",
+                                                     no_association(["pfs2_multi_bsab", "pfs2_multi_len_p", "pfs2_multi_targeted_p"]))
+    d["verbal_os2_multi_worse"] = Verbal("every factor listed has HR above 1, significantly",
+                                         worse([f"os2_multi_{k}_p" for k in ("ldh", "crp", "very_early")]))
+    d["verbal_os2_multi_treatment_nonsig"] = Verbal("no treatment listed is significant",
+                                                    no_association(["os2_multi_bsab_p", "os2_multi_targeted_p"]))
+    d["verbal_os2_multi_len_better"] = Verbal("HR below 1, significantly",
+                                              says.ratio_direction(x["os2_multi_len_p"], better_below_one=True, label="lenalidomide"))
+    d["verbal_discussion_len"] = Verbal("significant for OS, not for PFS",
+                                        says._all([says.significant(x["discussion_len_os_p"], "OS"),
+                                                   says.not_significant(x["discussion_len_pfs_p"], "PFS")]))
+    # "may improve PFS": some printed PFS-2 analysis of bispecifics or lenalidomide would show a
+    # significant benefit; the claim fails if none does.
+    pfs_tests = [("pfs2_uni_bsab_p", "bispecifics, univariate"), ("pfs2_uni_len_p", "lenalidomide, univariate"),
+                 ("pfs2_multi_bsab", "bispecifics, multivariate"), ("pfs2_multi_len_p", "lenalidomide, multivariate"),
+                 ("pfs2_treatment_p", "treatment strategies compared")]
+    benefit = [says.significant(x[i], label) for i, label in pfs_tests]
+    holds = True if any(b.holds for b in benefit) else False if all(b.holds is False for b in benefit) else None
+    d["verbal_conclusion_pfs"] = Verbal("some PFS-2 analysis of these treatments is significant",
+                                        says.Decision(holds, "; ".join(b.evidence for b in benefit)))
+    d["verbal_most_dlbcl"] = Verbal("more than half", says.majority(x.n("dlbcl_n"), x.n("failures_n")))
+    d["verbal_cytopenia_choice"] = Verbal("P at least .05", says.not_significant(x["cytopenia_choice_p"]))
+    d["verbal_cytopenia_higher"] = Verbal("axi-cel's rate above tisa-cel's",
+                                          says.undecidable(f"the rates are not printed; {x['cytopenia_product_p'].text} says only that they differ"))
 
     # discussion against results
     agrees("discussion_len_os_p", "os2_multi_len_p")

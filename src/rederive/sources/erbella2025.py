@@ -5,7 +5,8 @@ counts it allows (GRIM); hazard ratios are checked against their intervals in th
 """
 
 from .. import rounding
-from ..derivations import Grim, Within
+from .. import verdicts as says
+from ..derivations import Grim, Verbal, Within
 
 
 def systemic_count(x) -> int:
@@ -25,5 +26,11 @@ def derive(x):
     # Response rates: over the patients given systemic therapy, or over those evaluable (unstated).
     d["erb_orr"] = Grim(systemic_count(x), stated=False)
     d["erb_crr"] = Grim(systemic_count(x), stated=False)
+    d["verbal_erb_most"] = Verbal("each share above half", says._all(
+        [says.majority_of_percent(x[k], label) for k, label in (("erb_dlbcl", "DLBCL"), ("erb_stage", "stage"), ("erb_aaipi", "aaIPI"))]))
+    d["verbal_erb_superior_chemo"] = Verbal("HR below 1, significantly",
+                                            says.ratio_direction(x["erb_bsab_vs_chemo_p"], better_below_one=True, label="vs chemotherapy"))
+    d["verbal_erb_superior_others"] = Verbal("HR below 1, significantly",
+                                             says.ratio_direction(x["erb_bsab_vs_others_ci"], better_below_one=True, label="vs other treatments"))
     d["erb_pfs2_below_os2"] = Within(0, x.value("erb_os2"), "median OS-2 of the same patients")
     return d

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from .. import identities, meta, tables
-from ..derivations import Agrees, Grim, Percent, PooledProportion, Range, Total, Value
+from .. import verdicts as says
+from ..derivations import Agrees, Grim, Percent, PooledProportion, Range, Total, Value, Verbal
 from ..reported import parse
 
 SUBGROUPS = ("monotherapy", "combination", "CAR-T-naive")
@@ -260,8 +261,19 @@ def derive(x):
         d[f"odro_{key}_orr"] = Grim(x.n(f"odro_{key}_n"))
     earlier = [x.n(f"odro_{k}_n") for k in ("le90", "le180", "le365")]
     d["odro_gt365_n"] = _remainder(topp(), earlier)
+    d["verbal_mono_orr_het"] = Verbal("P for heterogeneity below .05", says.significant(x["mono_orr_het_p"]))
+    d["verbal_mono_cr_het"] = Verbal("I² within the paper's 'low' band", says.heterogeneity("low", x.value("mono_cr_i2")))
+    d["verbal_title_significant"] = Verbal("efficacy significant against some comparison",
+                                           says.undecidable("single-arm cohorts: no comparison and no test printed"))
     d["mosun_nonresponders_pct"] = Percent(x.n("mosun_nonresponders_responded"), x.n("mosun_nonresponders_n"))
     d["mosun_responders_pct"] = Percent(x.n("mosun_responders_responded"), x.n("mosun_responders_n"))
+    table = [[x.n("mosun_nonresponders_responded"), x.n("mosun_nonresponders_n") - x.n("mosun_nonresponders_responded")],
+             [x.n("mosun_responders_responded"), x.n("mosun_responders_n") - x.n("mosun_responders_responded")]]
+    from scipy.stats import fisher_exact
+    p = float(fisher_exact(table)[1])
+    d["verbal_mosun_prior_response"] = Verbal("Fisher's exact test on 3 of 18 vs 3 of 12 not significant",
+                                              says.Decision(p >= float(says.ALPHA), f"P = {p:.2f}"))
+    d["verbal_mosun_most"] = Verbal("more than half", says.majority(x.n("mosun_no_intervening_n"), x["mosun_cohort_n"].estimate.value))
     chong = by_key()["chong8_prior"]
     d["mosun_cohort_n"] = Value(chong.n, f"{chong.n} (Table 2, Chong)")
     no_intervening, cohort = x["mosun_no_intervening_n"].estimate.value, x["mosun_cohort_n"].estimate.value

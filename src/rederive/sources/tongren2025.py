@@ -5,7 +5,8 @@ product over at most 12 steps: rederive.km enumerates which curves reach the pri
 """
 from fractions import Fraction
 
-from ..derivations import Agrees, Feasible, Grim, Percent, Total, Within
+from .. import verdicts as says
+from ..derivations import Agrees, Feasible, Grim, Percent, Total, Verbal, Within
 from ..km import at_risk_bounds, matching
 
 LANDMARK = Fraction(12)  # months
@@ -37,6 +38,9 @@ def derive(x):
         d[key] = Grim(x.n("tr_n"))
     d["tr_orr_sum"] = Total((x.value("tr_cr"), x.value("tr_pr")))
     d["tr_conclusion_orr"] = Agrees("tr_orr", x["tr_orr"])
+    d["verbal_tr_majority"] = Verbal("more than half", says.majority(x.n("tr_extranodal_n"), x.n("tr_n")))
+    d["verbal_tr_significant_benefit"] = Verbal("a benefit significant against some comparison",
+                                                says.undecidable("single-arm: no comparison and no test printed"))
     for key in ("tr_pfs12", "tr_os12"):
         paths, (low, high) = km_paths(x, f"{key}_km")
         fewest = min(paths, key=lambda p: (p.events, p.censored)) if paths else None
