@@ -263,8 +263,9 @@ def derive(x):
     d["odro_gt365_n"] = _remainder(topp(), earlier)
     d["verbal_mono_orr_het"] = Verbal("P for heterogeneity below .05", says.significant(x["mono_orr_het_p"]))
     d["verbal_mono_cr_het"] = Verbal("I² within the paper's 'low' band", says.heterogeneity("low", x.value("mono_cr_i2")))
+    pooled = f"pooled ORR {x['mono_orr_pooled'].text} (monotherapy)"  # the efficacy the title speaks of
     d["verbal_title_significant"] = Verbal("efficacy significant against some comparison",
-                                           says.undecidable("single-arm cohorts: no comparison and no test printed"))
+                                           says.undecidable(f"single-arm cohorts ({pooled}): no comparison and no test printed"))
     d["mosun_nonresponders_pct"] = Percent(x.n("mosun_nonresponders_responded"), x.n("mosun_nonresponders_n"))
     d["mosun_responders_pct"] = Percent(x.n("mosun_responders_responded"), x.n("mosun_responders_n"))
     table = [[x.n("mosun_nonresponders_responded"), x.n("mosun_nonresponders_n") - x.n("mosun_nonresponders_responded")],

@@ -39,8 +39,9 @@ def derive(x):
     d["tr_orr_sum"] = Total((x.value("tr_cr"), x.value("tr_pr")))
     d["tr_conclusion_orr"] = Agrees("tr_orr", x["tr_orr"])
     d["verbal_tr_majority"] = Verbal("more than half", says.majority(x.n("tr_extranodal_n"), x.n("tr_n")))
+    survival = f"{x['tr_pfs12_km'].text} and {x['tr_os12_km'].text} at 12 months"  # the data the sentence is about
     d["verbal_tr_significant_benefit"] = Verbal("a benefit significant against some comparison",
-                                                says.undecidable("single-arm: no comparison and no test printed"))
+                                                says.undecidable(f"single-arm ({survival}): no comparison and no test printed"))
     for key in ("tr_pfs12", "tr_os12"):
         paths, (low, high) = km_paths(x, f"{key}_km")
         fewest = min(paths, key=lambda p: (p.events, p.censored)) if paths else None
