@@ -13,10 +13,51 @@ CLAIMS = "data/descart2022/claims.csv"
 def rendered(tmp_path_factory):
     from conftest import copy_project
     project = copy_project(tmp_path_factory.mktemp("render") / "project")
+    _plant_hostile_register_text(project)
     log = project.parent / "builds.log"
     done = run_rederive(project, "render", "--fallback", env={"REDERIVE_BUILD_LOG": str(log)})
     done.builds = log.read_text().splitlines() if log.exists() else []
     return project, done
+
+
+HOSTILE_NOTE = "<script>alert(1)</script> <b>bold</b> & *star* _under_ `tick` @shen2025 @nosuchkey"
+HOSTILE_LOCATION = "summary <i>it</i> & @name"
+
+
+def _plant_hostile_register_text(project):
+    """A finding's note and location as a careless or hostile maintainer might write them; the
+    escaping test below reads how they come out. (Notes and locations feed no check.)"""
+    import csv
+    import io
+    path = project / "data" / "erbella2025" / "claims.csv"
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    for r in rows:
+        if r["id"] == "erb_orr":
+            r["note"], r["location"] = HOSTILE_NOTE, HOSTILE_LOCATION
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+
+
+def test_register_text_reaches_html_and_pdf_as_text_never_as_markup(rendered):
+    # Oracle: the planted note and location (HOSTILE_*): in the HTML each markup character must
+    # appear escaped (no live <script>, <b> or <i> element, no citation link), in the PDF as the
+    # same characters.
+    import html
+    import subprocess
+    project, done = rendered
+    assert done.returncode == 0, done.stderr[-3000:]
+    for page in ("chapters/erbella-2025.html", "chapters/ledger.html"):
+        text = (project / "_book" / page).read_text(encoding="utf-8")
+        assert "<script>alert(1)" not in text and "<b>bold</b>" not in text and "<i>it</i>" not in text
+        assert html.escape("<script>alert(1)</script>", quote=False) in text, page
+        assert "@nosuchkey" in text and "*star*" in text and "_under_" in text and "`tick`" in text, page
+    pdf = subprocess.run(["pdftotext", str(next((project / "_book").glob("*.pdf"))), "-"],
+                         capture_output=True, text=True).stdout
+    flat = " ".join(pdf.split())
+    assert "<script>alert(1)</script>" in flat and "@nosuchkey" in flat and "*star*" in flat
 
 
 def test_fallback_names_itself_on_the_first_line(rendered):

@@ -1,7 +1,8 @@
-"""python -m rederive check | ledger | pin | coverage | render
+"""python -m rederive check | ledger | pin | coverage | mutation | render
 
 Exit codes: 0 all outcomes as expected; 1 an outcome differs (a finding changed); 2 bad input
-(every problem listed, one line each, naming file, row and column).
+(every problem listed, one line each, naming file, row and column); 3 an internal error (a bug
+in the engine, not in the data: one line, never mistaken for a finding); 130 interrupted.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from .ledger import Ledger, build
 from .paths import NoProject, project_root
 from .register import RegisterError
 
-EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 def _root() -> Path:
@@ -115,6 +116,29 @@ def cmd_render(args) -> int:
     return render_project(_root(), force_fallback=args.fallback)
 
 
+def cmd_mutation(args) -> int:
+    from . import mutation, quotes
+    root = _root()
+    seeds = quotes.seeds_folder(root)
+    scores = mutation.run(root, seeds if seeds.is_dir() else None, args.source)
+    for line in mutation.table(scores):
+        print(line)
+    uncaught_claims = [u for s in scores for u in s.uncaught if ": claim," in u]
+    inputs = [u for s in scores for u in s.uncaught if ": input," in u]
+    if inputs:
+        print(f"\n{len(inputs)} input mutation(s) caught by neither (plain inputs that feed no check, no prose "
+              "number that is re-derived, and no analysis):")
+        for u in inputs:
+            print(f"  {u}")
+    if uncaught_claims:
+        print(f"\n{len(uncaught_claims)} claim mutation(s) not caught by check:")
+        for u in uncaught_claims:
+            print(f"  {u}")
+        return EXIT_MISMATCH
+    print("\nok: every claim mutation is caught by check")
+    return EXIT_OK
+
+
 def coverage_lines(audits) -> list[str]:
     from .exclusions import REASONS
     used = [r for r in REASONS if any(a.excluded.get(r) for a in audits)]
@@ -159,6 +183,33 @@ def cmd_coverage(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command, with every way it can end mapped to one line and an exit code."""
+    try:
+        return _main(argv)
+    except RegisterError as exc:  # bad input found outside a command's own handling
+        print(f"rederive: bad input, {len(exc.problems)} problem(s):", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("rederive: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (`... | head`): nothing more to say
+        sys.stderr.close()
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - a bug must end in one line and its own code, not a finding's
+        where = ""
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        if tb is not None:
+            where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
+        print(f"rederive: internal error (a bug in the engine, not in the data){where}: "
+              f"{type(exc).__name__}: {' '.join(str(exc).split())}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rederive", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -175,8 +226,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--note", default="", help="why the pinned values changed (required with --update)")
     p = sub.add_parser("coverage", help="account for every number each source document prints")
     p.add_argument("--all", action="store_true", help="list every unaccounted number (default: the first 40 per source)")
+    p = sub.add_parser("mutation", help="perturb every printed number: is each caught by check or the quote test?")
+    p.add_argument("--source", action="append", help="only this source (repeatable)")
     p = sub.add_parser("render", help="render the book (Quarto if installed, else the fallback)")
     p.add_argument("--fallback", action="store_true", help="use the fallback even if quarto is on PATH")
     args = parser.parse_args(argv)
     return {"check": cmd_check, "ledger": cmd_ledger, "exports": cmd_exports, "pin": cmd_pin,
-            "coverage": cmd_coverage, "render": cmd_render}[args.command](args)
+            "coverage": cmd_coverage, "mutation": cmd_mutation, "render": cmd_render}[args.command](args)

@@ -12,10 +12,10 @@ that reads as one.
 """
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import csvfile
 from .register import Problem
 
 COLUMNS = ["context", "through", "reason", "note"]
@@ -48,13 +48,10 @@ def load(directory: Path, root: Path, problems: list[Problem]) -> list[Exclusion
     if not path.exists():
         return []
     rel = str(path.relative_to(root))
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(rel, None, None, f"cannot read: {exc}"))
+    read = csvfile.read(path, rel, problems)
+    if read is None:
         return []
-    reader = csv.DictReader(text.splitlines())
-    header = reader.fieldnames or []
+    header = read.header
     for c in [c for c in REQUIRED if c not in header]:
         problems.append(Problem(rel, 1, c, "column missing from header"))
     for c in [c for c in header if c not in COLUMNS]:
@@ -62,8 +59,7 @@ def load(directory: Path, root: Path, problems: list[Problem]) -> list[Exclusion
     if any(c not in header for c in REQUIRED):
         return []
     found = []
-    for raw in reader:
-        line = reader.line_num
+    for line, raw in read.rows:
         if None in raw:
             problems.append(Problem(rel, line, "-", f"{len(raw[None])} field(s) more than the header has"))
             continue

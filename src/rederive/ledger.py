@@ -156,7 +156,13 @@ def _derivations(source: Source, problems: list[Problem]):
     except UnknownInput as exc:
         problems.append(Problem(module_file, None, None, f"derive() reads id {exc.args[0]!r}, which is not in the register"))
         return {}, {}
-    except (ValueError, ZeroDivisionError, AttributeError, TypeError, IndexError, KeyError) as exc:
+    except KeyError as exc:  # a table row it looks up by key is gone (deleted or renamed)
+        tables = [t.file for t in source.tables.values()]
+        where = tables[0] if len(tables) == 1 else f"data/{source.id}"
+        problems.append(Problem(where, None, "key", f"no row {exc.args[0]!r}, which {module_file} looks up "
+                                                    f"(a deleted or renamed row in {', '.join(tables) or 'the register'}?)"))
+        return {}, {}
+    except (ValueError, ZeroDivisionError, AttributeError, TypeError, IndexError, ArithmeticError) as exc:
         problems.append(Problem(module_file, None, None, f"derive() failed on the register's values: {exc}"))
         return {}, {}
     rows = {r.id: r for r in source.rows}

@@ -9,6 +9,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import csvfile
 from .register import Problem
 
 FILE = "data/analyses.csv"
@@ -29,27 +30,27 @@ def load(root: Path, problems: list[Problem]) -> dict[str, Pin]:
     if not path.exists():
         return {}
     pins: dict[str, Pin] = {}
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        if reader.fieldnames != COLUMNS:
-            problems.append(Problem(FILE, 1, None, f"header must be {','.join(COLUMNS)}"))
-            return {}
-        for raw in reader:
-            line = reader.line_num
-            if None in raw:
-                problems.append(Problem(FILE, line, "-", "more fields than the header has"))
-                continue
-            values = {c: (raw.get(c) or "").strip() for c in COLUMNS}
-            if not values["id"] or not values["value"]:
-                problems.append(Problem(FILE, line, "id" if not values["id"] else "value", "empty"))
-                continue
-            if values["digits"] and not values["digits"].isdigit():
-                problems.append(Problem(FILE, line, "digits", f"{values['digits']!r} is not a whole number"))
-                continue
-            if values["id"] in pins:
-                problems.append(Problem(FILE, line, "id", f"duplicate id {values['id']!r}"))
-                continue
-            pins[values["id"]] = Pin(line=line, **values)
+    read = csvfile.read(path, FILE, problems)
+    if read is None:
+        return {}
+    if read.header != COLUMNS:
+        problems.append(Problem(FILE, 1, None, f"header must be {','.join(COLUMNS)}"))
+        return {}
+    for line, raw in read.rows:
+        if None in raw:
+            problems.append(Problem(FILE, line, "-", "more fields than the header has"))
+            continue
+        values = {c: (raw.get(c) or "").strip() for c in COLUMNS}
+        if not values["id"] or not values["value"]:
+            problems.append(Problem(FILE, line, "id" if not values["id"] else "value", "empty"))
+            continue
+        if values["digits"] and not values["digits"].isdigit():
+            problems.append(Problem(FILE, line, "digits", f"{values['digits']!r} is not a whole number"))
+            continue
+        if values["id"] in pins:
+            problems.append(Problem(FILE, line, "id", f"duplicate id {values['id']!r}"))
+            continue
+        pins[values["id"]] = Pin(line=line, **values)
     return pins
 
 

@@ -5,14 +5,13 @@ file, the row (the line number in the CSV, header = line 1) and the column.
 """
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from . import checks, outcomes
+from . import checks, csvfile, outcomes
 from . import tables as table_cells
 from .reported import ParseError, Reported, parse
 
@@ -110,28 +109,28 @@ def _load_table(directory: Path, root: Path, name: str, spec: dict, problems: li
     if not path.exists():
         problems.append(Problem(rel, None, None, f"table {name!r} named in source.yml is missing"))
         return None
-    not_printed = tuple((spec or {}).get("not_printed", []))
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        if "quote" not in (reader.fieldnames or []):
-            problems.append(Problem(rel, 1, "quote", "a table needs a quote column (the printed row, verbatim)"))
-            return None
-        rows = []
-        for raw in reader:
-            line = reader.line_num
-            if None in raw:
-                problems.append(Problem(rel, line, "-", f"{len(raw[None])} field(s) more than the header has"))
+    not_printed = tuple(str(c) for c in (spec.get("not_printed") or []))
+    read = csvfile.read(path, rel, problems)
+    if read is None:
+        return None
+    if "quote" not in read.header:
+        problems.append(Problem(rel, 1, "quote", "a table needs a quote column (the printed row, verbatim)"))
+        return None
+    rows = []
+    for line, raw in read.rows:
+        if None in raw:
+            problems.append(Problem(rel, line, "-", f"{len(raw[None])} field(s) more than the header has"))
+            continue
+        quote = (raw.get("quote") or "").strip()
+        if not quote:
+            problems.append(Problem(rel, line, "quote", "empty"))
+        for column, cell in raw.items():
+            cell = (cell or "").strip()
+            if column in ("quote", *not_printed) or not cell or not quote:
                 continue
-            quote = (raw.get("quote") or "").strip()
-            if not quote:
-                problems.append(Problem(rel, line, "quote", "empty"))
-            for column, cell in raw.items():
-                cell = (cell or "").strip()
-                if column in ("quote", *not_printed) or not cell or not quote:
-                    continue
-                if not quote_contains(quote, cell):
-                    problems.append(Problem(rel, line, column, f"{cell!r} is not in the row's quote"))
-            rows.append({**{k: (v or "").strip() for k, v in raw.items()}, "line": line})
+            if not quote_contains(quote, cell):
+                problems.append(Problem(rel, line, column, f"{cell!r} is not in the row's quote"))
+        rows.append({**{k: (v or "").strip() for k, v in raw.items()}, "line": line})
     return Table(name, rel, rows, not_printed)
 
 
@@ -142,9 +141,20 @@ def _read_source_meta(directory: Path, root: Path, problems: list[Problem]) -> d
         problems.append(Problem(rel, None, None, "missing source.yml"))
         return None
     try:
-        meta = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        meta = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
     except yaml.YAMLError as exc:
         problems.append(Problem(rel, None, None, f"not valid YAML: {' '.join(str(exc).split())}"))
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(rel, None, None, f"cannot read: {exc}"))
+        return None
+    if not isinstance(meta, dict):
+        problems.append(Problem(rel, None, None, f"must be a mapping of keys ({', '.join(SOURCE_KEYS)}), "
+                                                 f"not a {type(meta).__name__}"))
+        return None
+    tables = meta.get("tables")
+    if tables is not None and not (isinstance(tables, dict) and all(isinstance(v, (dict, type(None))) for v in tables.values())):
+        problems.append(Problem(rel, None, "tables", "must map each table's name to its description"))
         return None
     for key in SOURCE_KEYS:
         if not str(meta.get(key, "")).strip():
@@ -152,6 +162,22 @@ def _read_source_meta(directory: Path, root: Path, problems: list[Problem]) -> d
     if meta.get("id") and meta["id"] != directory.name:
         problems.append(Problem(rel, None, "id", f"id {meta['id']!r} differs from folder name {directory.name!r}"))
     return meta
+
+
+def impossible(r: Reported) -> list[str]:
+    """What no printed value can be: a CI or range whose lower bound exceeds its upper, a P value
+    outside [0, 1], a percentage above 100. Bad input, never a number to derive from."""
+    out = []
+    for name, pair in (("CI", r.ci), ("range", r.range)):
+        if pair and not any(b.not_reached for b in pair) and pair[0].value > pair[1].value:
+            out.append(f"the {name} runs from {pair[0].text} down to {pair[1].text}")
+    if r.p is not None and r.p.number.value is not None and not 0 <= r.p.number.value <= 1:
+        out.append(f"a P value of {r.p.number.text} is outside 0 to 1")
+    if r.unit == "%":
+        numbers = [r.estimate, *(r.range or ()), *(r.ci or ())]
+        if any(n is not None and n.value is not None and n.value > 100 for n in numbers):
+            out.append("a percentage above 100")
+    return out
 
 
 def _validate_row(raw: dict, rel: str, line: int, source: str, problems: list[Problem]) -> Row | None:
@@ -196,6 +222,11 @@ def _validate_row(raw: dict, rel: str, line: int, source: str, problems: list[Pr
         except ParseError as exc:
             hint = "" if values["corrected"] else " (if the source printed it so, add a documented correction)"
             bad(column, f"{exc}{hint}")
+    if parsed is not None:
+        for message in impossible(parsed):
+            bad(column, message)
+        if check in ("percent_of_counts", "grim") and parsed.unit not in ("%", None):
+            bad(column, f"a percentage check needs a value printed as a percentage, not in {parsed.unit}")
     if parsed is not None and check in checks.INTRINSIC:
         needs = checks.NEEDS.get(check, ())
         missing = [n for n in needs if getattr(parsed, n) is None]
@@ -212,25 +243,22 @@ def load_source(directory: Path, root: Path, problems: list[Problem]) -> Source 
     meta = _read_source_meta(directory, root, problems)
     path = directory / "claims.csv"
     rel = str(path.relative_to(root))
-    if not path.exists():
-        problems.append(Problem(rel, None, None, "missing claims.csv"))
+    read = csvfile.read(path, rel, problems)
+    if read is None:
         return None
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        header = reader.fieldnames or []
-        missing = [c for c in REQUIRED if c not in header]
-        unknown = [c for c in header if c not in COLUMNS]
-        for c in missing:
-            problems.append(Problem(rel, 1, c, "column missing from header"))
-        for c in unknown:
-            problems.append(Problem(rel, 1, c, f"unknown column (expected {', '.join(COLUMNS)})"))
-        if missing:
-            return None
-        rows = []
-        for raw in reader:
-            row = _validate_row(raw, rel, reader.line_num, directory.name, problems)
-            if row is not None:
-                rows.append(row)
+    missing = [c for c in REQUIRED if c not in read.header]
+    unknown = [c for c in read.header if c not in COLUMNS]
+    for c in missing:
+        problems.append(Problem(rel, 1, c, "column missing from header"))
+    for c in unknown:
+        problems.append(Problem(rel, 1, c, f"unknown column (expected {', '.join(COLUMNS)})"))
+    if missing:
+        return None
+    rows = []
+    for line, raw in read.rows:
+        row = _validate_row(raw, rel, line, directory.name, problems)
+        if row is not None:
+            rows.append(row)
     if meta is None:
         return None
     tables = {}
@@ -249,6 +277,8 @@ def load_all(root: Path) -> list[Source]:
     """Every source under root/data, validated together; RegisterError lists all problems."""
     problems: list[Problem] = []
     data = root / "data"
+    if not data.is_dir():
+        raise RegisterError([Problem("data", None, None, "no data folder: the registers live in data/<source>/")])
     sources = []
     for directory in sorted(p for p in data.iterdir() if p.is_dir()):
         src = load_source(directory, root, problems)

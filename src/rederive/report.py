@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import outcomes, store
+from . import escape, outcomes, store
 from .ledger import Ledger, LedgerRow
 from .paths import project_root
 from .reported import Reported
@@ -121,8 +121,9 @@ class Report:
     def findings_list(self, source: str, extra: tuple[str, ...] = ()):
         """The documented findings of a source as a Markdown list, for its callout: where each is
         printed first, then what was printed and derived, the outcome, the note, and its ledger id."""
-        items = [f"**{r.location[:1].upper() + r.location[1:]}**: printed \"{r.reported}\"; derived "
-                 f"{r.derived or 'nothing to derive'}{f' ({r.detail})' if r.detail else ''}; *{r.outcome}*. {r.note} "
+        e = escape.markdown
+        items = [f"**{e(r.location[:1].upper() + r.location[1:])}**: printed \"{e(r.reported)}\"; derived "
+                 f"{e(r.derived or 'nothing to derive')}{f' ({e(r.detail)})' if r.detail else ''}; *{e(r.outcome)}*. {e(r.note)} "
                  f"([ledger: `{r.id}`](ledger.html#row-{r.id}))"
                  for r in self.findings(source)]
         return md_list(items + list(extra))
@@ -170,12 +171,18 @@ class Report:
         return pd.DataFrame(records), sentence
 
 
-def md_table(frame: pd.DataFrame, caption: str | None = None):
+def md_table(frame: pd.DataFrame, caption: str | None = None, markdown: tuple[str, ...] = ()):
     """A pandas table as Markdown (pipe table), which Quarto and pandoc render in every format.
     A caption here (pandoc's `: caption` line) gives an unnumbered table; a numbered one takes its
-    caption from the cell's `tbl-cap` and a `tbl-` label instead."""
+    caption from the cell's `tbl-cap` and a `tbl-` label instead. Every text cell is shown as text
+    (rederive.escape), except in the columns named in `markdown`, which the chapter built as
+    Markdown on purpose (an anchor, a link) from text it escaped itself."""
     from IPython.display import Markdown
-    safe = frame.map(lambda v: str(v).replace("|", "\\|") if isinstance(v, str) else v)
+    safe = frame.copy()
+    for column in safe.columns:
+        if column not in markdown:
+            safe[column] = safe[column].map(lambda v: escape.markdown(v) if isinstance(v, str) else v)
+    safe.columns = [c if c in markdown else escape.markdown(c) for c in safe.columns]
     # Cells are shown as the chapter formatted them: tabulate must not re-read "3.0" as 3.
     table = safe.to_markdown(index=False, disable_numparse=True)
     return Markdown(table + (f"\n\n: {caption}" if caption else ""))

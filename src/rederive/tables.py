@@ -91,6 +91,16 @@ def cell_rows(source_id: str, table, spec: dict, rel_yml: str, problems: list) -
     """The register rows of a table's result cells (register.Row), problems appended."""
     from .register import ID_PATTERN, Problem, Row
     cells = spec.get("cells") or {}
+    where = f"tables.{table.name}"
+    if not isinstance(cells, dict) or not all(isinstance(c, dict) for c in cells.values()):
+        problems.append(Problem(rel_yml, None, f"{where}.cells", "must map each column to {name, read, check}"))
+        return []
+    if not isinstance(spec.get("expected") or {}, dict):
+        problems.append(Problem(rel_yml, None, f"{where}.expected", "must map cell ids to {outcome, note}"))
+        return []
+    if cells and any("key" not in r for r in table.rows):
+        problems.append(Problem(table.file, 1, "key", "a table with result cells needs a key column (the row's name in ids)"))
+        return []
     prefix = spec.get("id_prefix") or table.name
     expected = spec.get("expected") or {}
     title = spec.get("short") or table.name

@@ -44,7 +44,7 @@ def _run_scripts(root: Path, commands: list[str], stage: str, extra_env: dict) -
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*(\{[^}]*\})?\s*$", re.MULTILINE)
 _FENCE = re.compile(r"^(```|~~~).*?^\1", re.MULTILINE | re.DOTALL)
 _XREF = re.compile(r"(?<![\w@])@((?:fig|tbl|sec)-[A-Za-z0-9_-]*[A-Za-z0-9])")
-_CITATION = re.compile(r"(?<![\w])-?@([A-Za-z][\w:.-]*[\w])")
+_CITATION = re.compile(r"(?<![\w\\])-?@([A-Za-z][\w:.-]*[\w])")  # "\@name" is an escaped @, not a citation
 
 
 def _number_labels(chapters: list[Chapter]) -> tuple[dict[str, str], dict[str, str], list]:

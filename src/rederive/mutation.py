@@ -1,0 +1,174 @@
+"""Mutation scores: would a wrong printed number get through?
+
+Every printed number of every register row and printed table cell is perturbed by one unit of
+its last printed digit, up and down, one at a time, in two ways:
+
+- the quote left unchanged (a typo in `reported` or a cell): caught when the number no longer
+  occurs in its quote, or any outcome changes;
+- the quote edited to match (a maintainer's consistent edit: the number changed everywhere the
+  register records that printed string): caught by `check` when some row's outcome, or a pinned
+  result of the report's own analyses, changes; caught by the verbatim-quote test when the edited
+  quote no longer occurs in the source document; else caught by neither, and the row's role and
+  note say why (a plain input that feeds no check and no analysis).
+
+`python -m rederive mutation` (`make mutation`) prints the table per source and exits 1 unless
+every claim's mutations are caught by `check`. Mutation testers such as mutmut or cosmic-ray
+mutate code, not data, so this module does the data's.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from . import analyses as analyses_
+from . import pins as pins_
+from .ledger import _derivations, _evaluate
+from .register import RegisterError, load_source, normalise_space
+
+_NUMBER = re.compile(r"(?<![\w.])(\d+\.\d+|\.\d+|\d+)(?![\d])")
+
+
+def perturbations(text: str) -> list[tuple[str, str, str]]:
+    """(old number, new number, new text) for each printed number of `text`, one unit of its last
+    digit up and down; "43.3%" gives 43.4% and 43.2%, ".0187" gives .0188 and .0186."""
+    out = []
+    for m in _NUMBER.finditer(text):
+        old = m.group(1)
+        value = Decimal(old if not old.startswith(".") else "0" + old)
+        step = Decimal(1).scaleb(value.as_tuple().exponent)
+        for new_value in (value + step, value - step):
+            if new_value < 0:
+                continue
+            new = f"{new_value:f}"
+            if old.startswith("."):
+                new = new.removeprefix("0")
+            out.append((old, new, text[:m.start(1)] + new + text[m.end(1):]))
+    return out
+
+
+@dataclass
+class Score:
+    source: str
+    mutations: Counter = field(default_factory=Counter)  # by role
+    by_check: Counter = field(default_factory=Counter)
+    by_quote_test: Counter = field(default_factory=Counter)
+    by_neither: Counter = field(default_factory=Counter)
+    uncaught: list[str] = field(default_factory=list)  # "row id: why"
+
+
+def _rewrite(path: Path, line: int, column: str, old: str, new: str, quote_too: bool) -> bool:
+    """Change one printed number in one CSV row (and, for a consistent edit, in the quote of every
+    row that printed the same string, and in their cells that hold it). False if nothing changed."""
+    text = path.read_text(encoding="utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
+    header, body = rows[0], rows[1:]
+    qi, ci = header.index("quote"), header.index(column)
+    target = body[line - 2]
+    original_quote = target[qi]
+    cell = target[ci]
+    if not quote_too:
+        target[ci] = new
+    else:
+        old_quote_text = None
+        for r in body:
+            if r[qi] == original_quote:
+                old_quote_text = r[qi]
+                r[qi] = r[qi].replace(cell, new) if cell in r[qi] else r[qi]
+                for j, value in enumerate(r):
+                    if j != qi and value == cell:
+                        r[j] = new
+        if old_quote_text is None:
+            return False
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([header, *body])
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return True
+
+
+def _caught_by_check(project: Path, source_id: str, all_sources: list, pinned: dict, cache: dict) -> bool:
+    problems = []
+    source = load_source(project / "data" / source_id, project, problems)
+    if problems or source is None:
+        return True  # bad input: check exits 2
+    derivations, _ = _derivations(source, problems)
+    for row in source.rows:
+        result = _evaluate(row, derivations, problems)
+        if problems or result is None or result.outcome != row.expected:
+            return True
+    sources = [source if s.id == source_id else s for s in all_sources]
+    for analysis in analyses_.run(sources, problems, dict(cache)):  # a copy: mutated results are not kept
+        if analysis.error:
+            return True
+        for key, value in analyses_.flatten(analysis.result).items():
+            pin = pinned.get(f"{analysis.name}.{key}")
+            if pin is not None and not analyses_.matches(value, pin.value, pin.digits):
+                return True
+    return bool(problems)
+
+
+def run(root: Path, seeds: Path | None, only: list[str] | None = None) -> list[Score]:
+    """Mutate every printed number of every source (or those in `only`) in a scratch copy of data/."""
+    from .register import load_all
+    problems = []
+    all_sources = load_all(root)
+    pinned = pins_.load(root, problems)
+    cache: dict = {}
+    analyses_.run(all_sources, problems, cache)  # warm: unchanged analyses are not recomputed
+    scores = []
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Path(tmp)
+        shutil.copytree(root / "data", project / "data")
+        for source in all_sources:
+            if only and source.id not in only:
+                continue
+            score = Score(source.id)
+            document = ""
+            if seeds is not None and (seeds / source.seed).is_file():
+                document = normalise_space((seeds / source.seed).read_text(encoding="utf-8"))
+            for row in source.rows:
+                column = "corrected" if row.corrected else "reported"
+                if row.file.endswith("claims.csv"):
+                    path, line, field_name, printed = project / row.file, row.line, column, getattr(row, column)
+                else:  # a generated table-cell row: its column is the last word of its id
+                    table_column = row.id.rsplit("_", 1)[1]
+                    path, line, field_name, printed = project / row.file, row.line, table_column, row.reported
+                for old, new, new_printed in perturbations(printed):
+                    for quote_too in (False, True):
+                        score.mutations[row.role] += 1
+                        saved = path.read_text(encoding="utf-8")
+                        try:
+                            if not _rewrite(path, line, field_name, printed, new_printed, quote_too):
+                                continue
+                            if _caught_by_check(project, source.id, all_sources, pinned, cache):
+                                score.by_check[row.role] += 1
+                                continue
+                            edited_quote = normalise_space(row.quote.replace(printed, new_printed))
+                            if quote_too and document and edited_quote not in document:
+                                score.by_quote_test[row.role] += 1
+                                continue
+                            score.by_neither[row.role] += 1
+                            score.uncaught.append(f"{row.id} ({old}->{new}{', quote edited' if quote_too else ''}): "
+                                                  f"{row.role}, check {row.check}" + (f"; {row.note}" if row.note else ""))
+                        finally:
+                            path.write_text(saved, encoding="utf-8")
+            scores.append(score)
+    if problems:
+        raise RegisterError(problems)
+    return scores
+
+
+def table(scores: list[Score]) -> list[str]:
+    lines = [f"{'source':<14} {'role':<6} {'mutations':>9} {'by check':>9} {'by quote test':>13} {'neither':>8}"]
+    for s in scores:
+        for role in ("claim", "input"):
+            if s.mutations[role]:
+                lines.append(f"{s.source:<14} {role:<6} {s.mutations[role]:>9} {s.by_check[role]:>9} "
+                             f"{s.by_quote_test[role]:>13} {s.by_neither[role]:>8}")
+    return lines
