@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export QUARTO_PYTHON := $(CURDIR)/$(PY)
 
-.PHONY: report test check coverage ledger bench clean browser
+.PHONY: report test check coverage mutation ledger bench clean browser
 
 report: $(STAMP)
 	$(PY) -m rederive render
@@ -28,6 +28,11 @@ check: $(STAMP)
 # or excluded with a reason (data/<source>/exclusions.csv)?
 coverage: $(STAMP)
 	$(PY) -m rederive coverage
+
+# Perturb every printed number by one unit of its last digit: is each caught by check (or the
+# quote test)? Prints the table per source; exits 1 if any claim's mutation gets through.
+mutation: $(STAMP)
+	$(PY) -m rederive mutation
 
 ledger: $(STAMP)
 	$(PY) -m rederive ledger --format csv --output _book/ledger.csv

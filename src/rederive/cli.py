@@ -186,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     """The command, with every way it can end mapped to one line and an exit code."""
     try:
         return _main(argv)
+    except SystemExit as exc:  # the commands' own early exits (bad input found while loading)
+        return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     except RegisterError as exc:  # bad input found outside a command's own handling
         print(f"rederive: bad input, {len(exc.problems)} problem(s):", file=sys.stderr)
         for problem in exc.problems:

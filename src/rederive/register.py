@@ -210,6 +210,11 @@ def _validate_row(raw: dict, rel: str, line: int, source: str, problems: list[Pr
         bad("note", f"expected outcome {expected!r} must be explained in the note")
     if values["corrected"] and not values["note"]:
         bad("note", "a corrected value needs the reason in the note")
+    elif values["corrected"]:
+        # a correction reads what is printed: each of its numbers is printed, or the note says where it comes from
+        for number in re.findall(r"(?<![\d.])(?:\d+(?:\.\d+)?|\.\d+)", values["corrected"]):
+            if not any(quote_contains(text, number) for text in (values["reported"], values["note"])):
+                bad("corrected", f"{number} is neither printed in 'reported' nor explained in the note")
 
     parsed = None
     text = values["corrected"] or values["reported"]
