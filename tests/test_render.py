@@ -352,3 +352,35 @@ def test_the_pdf_contents_list_the_books_chapters_and_nothing_else(rendered):
     numbered = [t for t in top if re.match(r"\d+\s", t)]
     assert len(numbered) == len(chapters) - 1, top
     assert "References" in top
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT"])
+def test_an_interrupted_render_ends_in_one_line_keeps_the_book_and_clears_staging(rendered, signame):
+    # A render stopped while executing chapters: exit 128 + the signal, one line on stderr, the
+    # previous _book/ byte for byte, no staging folder left; stale folders of a killed render
+    # (dead process ids) are removed first.
+    import hashlib
+    import os
+    import signal
+    import subprocess
+    import sys
+    project, _ = rendered
+    digest = lambda: hashlib.sha256((project / "_book" / "index.html").read_bytes()).hexdigest()  # noqa: E731
+    before = digest()
+    (project / "_book.tmp-999999-stale").mkdir()
+    (project / "_book.old-999998").mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "rederive", "render", "--fallback"], cwd=project,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if line.startswith("[1/"):
+            break
+    os.killpg(proc.pid, getattr(signal, signame))  # as a terminal's Ctrl-C reaches the whole group
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + getattr(signal, signame)
+    assert err.strip().splitlines() == [f"render interrupted ({signame}): nothing was published; "
+                                        "the last good render in _book/ was left in place"], err
+    assert any("stale render output: removed _book.tmp-999999-stale" in s for s in seen)
+    assert not list(project.glob("_book.tmp-*")) and not list(project.glob("_book.old-*"))
+    assert digest() == before

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -22,8 +23,23 @@ BANNER = "Renderer: fallback (jupytext + nbclient + pandoc + typst), NOT Quarto"
 __all__ = ["render_project", "RenderError", "BANNER", "OUTPUT_DIR"]
 
 
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM during a render: unwinds it (the staging folder is discarded on the way)."""
+
+
+def _interrupt(signum, frame):
+    # One message, however many signals follow: ignore the rest while the render unwinds.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Interrupted(signal.Signals(signum).name)
+
+
 def render_project(root: Path, force_fallback: bool = False) -> int:
     quarto = shutil.which("quarto")
+    from .publish import clean_stale
+    for line in clean_stale(root):
+        print(f"stale render output: {line}", flush=True)
+    previous = {s: signal.signal(s, _interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         if quarto and not force_fallback:
             from .quarto import render
@@ -36,5 +52,13 @@ def render_project(root: Path, force_fallback: bool = False) -> int:
         print(f"render failed: {exc}", file=sys.stderr)
         print(f"the last good render in {OUTPUT_DIR}/ was left in place", file=sys.stderr)
         return 1
+    except (Interrupted, KeyboardInterrupt) as exc:
+        name = exc.args[0] if isinstance(exc, Interrupted) else "SIGINT"
+        print(f"render interrupted ({name}): nothing was published; the last good render in {OUTPUT_DIR}/ "
+              "was left in place", file=sys.stderr)
+        return 128 + int(getattr(signal, name))
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
     print(f"done: {OUTPUT_DIR}/", flush=True)
     return 0

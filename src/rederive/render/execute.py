@@ -75,11 +75,21 @@ def execute_chapter(root: Path, rel: str) -> Chapter:
         km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel"))
         client = NotebookClient(nb, km=km, timeout=600,
                                 resources={"metadata": {"path": str(root)}})  # execute-dir: project
+        failed = True
         try:
-            return _run(client, nb, rel)
+            chapter = _run(client, nb, rel)
+            failed = False
+            return chapter
+        except RenderError:
+            raise
+        except (RuntimeError, TimeoutError, OSError) as exc:  # jupyter_client's "Kernel didn't respond"
+            raise RenderError(f"{rel}: the Jupyter kernel did not start or stopped answering: "
+                              f"{' '.join(str(exc).split())}") from None
         finally:
             if km.has_kernel:  # nbclient leaves a kernel it was handed running; stop it here
-                km.shutdown_kernel()
+                # after a failure or an interrupt, at once: a polite shutdown interrupts the kernel
+                # first, which prints its own traceback if it is still starting
+                km.shutdown_kernel(now=failed)
 
 
 def _run(client, nb, rel: str) -> Chapter:

@@ -16,8 +16,11 @@ def render(root: Path, quarto: str) -> None:
     staging = root / f"{OUTPUT_DIR}.tmp-quarto"
     discard(staging)
     env = dict(os.environ, **figure_env(staging))
-    done = subprocess.run([quarto, "render", "--output-dir", staging.name], cwd=root, env=env)
-    if done.returncode != 0:
+    try:
+        done = subprocess.run([quarto, "render", "--output-dir", staging.name], cwd=root, env=env)
+        if done.returncode != 0:
+            raise RenderError(f"quarto render exited {done.returncode}")
+    except BaseException:  # a failure, or SIGINT/SIGTERM (subprocess.run stops quarto first)
         discard(staging)
-        raise RenderError(f"quarto render exited {done.returncode}")
+        raise
     publish(staging, root)
