@@ -245,6 +245,7 @@ class PooledProportion(Derivation):
     estimate: float
     low: float
     high: float
+    level: int = 95  # the confidence level of low-high
     check = "pooled_proportion"
 
     def compare(self, printed: Reported) -> Result:
@@ -255,7 +256,10 @@ class PooledProportion(Derivation):
         numbers = [_estimate(printed), *printed.ci]
         outcome = _combine([rounding.classify(n, d) for n, d in zip(numbers, derived)])
         unit = "%" if scale == 100 else ""
-        shown = f"{fmt.number(derived[0])}{unit} ({fmt.number(derived[1])}-{fmt.number(derived[2])}{unit})"
+        shown = f"{fmt.number(derived[0])}{unit} ({self.level}% CI {fmt.number(derived[1])}-{fmt.number(derived[2])}{unit})"
+        if printed.ci_level is not None and printed.ci_level != self.level:
+            return Result(outcomes.DISCREPANCY, v.Pooled(*(float(d) for d in derived)), shown,
+                          f"the printed interval is a {printed.ci_level}% CI, the derived one {self.level}%")
         return Result(outcome, v.Pooled(*(float(d) for d in derived)), shown)
 
 

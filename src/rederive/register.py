@@ -173,6 +173,8 @@ def impossible(r: Reported) -> list[str]:
             out.append(f"the {name} runs from {pair[0].text} down to {pair[1].text}")
     if r.p is not None and r.p.number.value is not None and not 0 <= r.p.number.value <= 1:
         out.append(f"a P value of {r.p.number.text} is outside 0 to 1")
+    elif r.p is not None and r.p.comparator in ("<", "<=", "≤") and r.p.number.value == 0:
+        out.append(f"{r.p} admits no P value")
     if r.unit == "%":
         numbers = [r.estimate, *(r.range or ()), *(r.ci or ())]
         if any(n is not None and n.value is not None and n.value > 100 for n in numbers):
