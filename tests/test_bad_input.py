@@ -194,7 +194,7 @@ def _apply(project, rel, kind, n, text, raw):
     data = path.read_bytes()
     lines = data.split(b"\n")
     if kind == "cell" and rel.endswith(".csv"):
-        rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8", "replace"))))
         r = rows[n % len(rows)]
         if r:
             r[n % len(r)] = text
@@ -212,7 +212,7 @@ def _apply(project, rel, kind, n, text, raw):
         lines.insert(i, lines[i])
         path.write_bytes(b"\n".join(lines))
     elif kind == "encoding":
-        path.write_bytes(data.decode("utf-8").encode(["utf-16", "latin-1", "cp1252"][n % 3], "replace"))
+        path.write_bytes(data.decode("utf-8", "replace").encode(["utf-16", "latin-1", "cp1252"][n % 3], "replace"))
     elif kind == "yaml" and rel.endswith(".yml"):
         path.write_text(YAML_SHAPES[n % len(YAML_SHAPES)] + ("\n" + text if n % 2 else ""), encoding="utf-8")
     elif kind == "truncate":

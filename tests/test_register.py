@@ -90,7 +90,7 @@ def test_a_derivation_without_a_row_fails_coverage(project):
     rows = [r for r in read_rows(project) if r["id"] != "timing_sum"]
     write_rows(project, rows)
     done = run_rederive(project, "check")
-    assert done.returncode == 2 and "derivation 'timing_sum' has no row in the register" in done.stderr
+    assert done.returncode == 2 and "data/descart2022/claims.csv [id]: no row 'timing_sum', which src/rederive/sources/descart2022.py derives" in done.stderr
 
 
 def test_duplicate_ids_are_rejected(project):

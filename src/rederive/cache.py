@@ -7,6 +7,7 @@ stale; the cache lives in .rederive/ (not tracked) and may be deleted at any tim
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 from pathlib import Path
 
@@ -52,7 +53,7 @@ def save(root: Path, cache: dict) -> None:
     path = root / CACHE
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{id(cache)}")
+        tmp = path.with_suffix(f".tmp{os.getpid()}-{id(cache)}")  # parallel test workers write it too
         tmp.write_bytes(pickle.dumps((engine_fingerprint(), cache), protocol=pickle.HIGHEST_PROTOCOL))
         tmp.replace(path)
     except OSError:

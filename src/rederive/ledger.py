@@ -149,12 +149,15 @@ def _derivations(source: Source, problems: list[Problem]):
     try:
         module = importlib.import_module(f"rederive.sources.{source.id}")
     except ModuleNotFoundError:
-        problems.append(Problem(module_file, None, None, f"no derivation module for source {source.id!r}"))
+        problems.append(Problem(f"data/{source.id}/source.yml", None, "id",
+                                f"no derivation module {module_file} for source {source.id!r}"))
         return {}, {}
     try:
         derivations = module.derive(Inputs(source))
-    except UnknownInput as exc:
-        problems.append(Problem(module_file, None, None, f"derive() reads id {exc.args[0]!r}, which is not in the register"))
+    except UnknownInput as exc:  # a row it reads is gone from the register (deleted or renamed)
+        claims = f"data/{source.id}/claims.csv"
+        problems.append(Problem(claims, None, "id", f"no row {exc.args[0]!r}, which {module_file} reads "
+                                                    "(a deleted or renamed row?)"))
         return {}, {}
     except KeyError as exc:  # a table row it looks up by key is gone (deleted or renamed)
         tables = [t.file for t in source.tables.values()]
@@ -163,13 +166,15 @@ def _derivations(source: Source, problems: list[Problem]):
                                                     f"(a deleted or renamed row in {', '.join(tables) or 'the register'}?)"))
         return {}, {}
     except (ValueError, ZeroDivisionError, AttributeError, TypeError, IndexError, ArithmeticError) as exc:
-        problems.append(Problem(module_file, None, None, f"derive() failed on the register's values: {exc}"))
+        problems.append(Problem(f"data/{source.id}/claims.csv", None, None,
+                                f"{module_file} cannot derive from the register's values: {exc}"))
         return {}, {}
     rows = {r.id: r for r in source.rows}
     for claim_id in derivations:
         row = rows.get(claim_id)
         if row is None:
-            problems.append(Problem(module_file, None, None, f"derivation {claim_id!r} has no row in the register"))
+            problems.append(Problem(f"data/{source.id}/claims.csv", None, "id",
+                                    f"no row {claim_id!r}, which {module_file} derives (a deleted or renamed row?)"))
         elif row.check not in checks.DERIVED:
             problems.append(Problem(row.file, row.line, "check",
                                     f"{claim_id!r} has a derivation but its check {row.check!r} does not use one"))
