@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import resource
+from decimal import ROUND_HALF_UP, Decimal
 import statistics
 import subprocess
 import sys
@@ -54,7 +55,7 @@ def synthetic_project(folder: Path, units: int) -> Path:
         w.writerow(["id", "location", "quote", "reported", "corrected", "role", "check", "expected", "note"])
         for i in range(units):
             k, n = 1 + i % 97, 100 + i % 211
-            pct = f"{100 * k / n:.1f}%"
+            pct = f"{(Decimal(100 * k) / n).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"  # as the sources round
             quote = f"{k} of {n} ({pct}), {n + k} in all"
             w.writerow([f"k{i}", "x", quote, k, "", "input", "none", "input", ""])
             w.writerow([f"n{i}", "x", quote, n, "", "input", "none", "input", ""])
@@ -98,10 +99,10 @@ def main() -> int:
         print(f"{name}: {value:.3f} {unit}" + ("" if target is None else f" (target {target})"), flush=True)
 
     py = sys.executable
-    floor = wall([py, "-c", "import pandas, scipy.stats"], 7)
+    floor = wall([py, "-c", "import pandas, scipy.stats"], 11)
     record("import floor: python -c 'import pandas, scipy.stats'", floor, "s")
     subprocess.run([py, "-m", "rederive", "check"], cwd=ROOT, capture_output=True)  # warm the analysis cache
-    check = wall([py, "-m", "rederive", "check"], 7)
+    check = wall([py, "-m", "rederive", "check"], 11)
     record("python -m rederive check (warm cache)", check, "s")
     record("check / import floor", check / floor, "x", 1.2)
 

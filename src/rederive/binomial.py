@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scipy import optimize, stats
-from statsmodels.stats.proportion import proportion_confint
 
 
 def exact_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     """Clopper-Pearson interval for k of n."""
+    from statsmodels.stats.proportion import proportion_confint  # imported here: check with a warm cache never needs statsmodels
     low, high = proportion_confint(k, n, alpha=1 - level, method="beta")
     return float(low), float(high)
 

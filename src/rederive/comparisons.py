@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import statsmodels.api as sm
-from statsmodels.stats.contingency_tables import StratifiedTable, Table2x2
 
 
 @dataclass(frozen=True)
@@ -26,6 +24,7 @@ def within_trials(tables: list[tuple[int, int, int, int]]) -> tuple[OddsRatio, l
     the odds of response in group a against group b, compared within each trial. Returns the
     pooled odds ratio (CI from Robins-Breslow-Greenland, P from the Mantel-Haenszel test) and
     each trial's own (Woolf CI with 0.5 added to every cell when one is empty)."""
+    from statsmodels.stats.contingency_tables import StratifiedTable, Table2x2  # imported here: check with a warm cache never needs statsmodels
     arrays = [np.array([[ra, na - ra], [rb, nb - rb]], float) for ra, na, rb, nb in tables]
     pooled = StratifiedTable(arrays)
     low, high = pooled.oddsratio_pooled_confint()
@@ -48,6 +47,7 @@ class TimingFit:
 def timing_model(cohorts: list[tuple[str, int, int, int]], categories: list[str]) -> TimingFit:
     """Logistic regression of response on timing category with a fixed effect per source:
     cohorts are (source, category index, responders, patients). Wald CIs and P values."""
+    import statsmodels.api as sm  # imported here: check with a warm cache never needs statsmodels
     sources = sorted({c[0] for c in cohorts})
     rows, endog = [], []
     for source, category, responders, n in cohorts:

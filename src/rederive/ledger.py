@@ -11,6 +11,7 @@ runs rederive.analyses and compares every shown result with data/analyses.csv.
 from __future__ import annotations
 
 import csv
+import hashlib
 import importlib
 import io
 import json
@@ -237,6 +238,28 @@ def _analysis_rows(root: Path, sources: list[Source], problems: list[Problem]):
 BUILD_LOG = "REDERIVE_BUILD_LOG"  # if set, each build appends a line there (tests count builds per render)
 
 
+def _source_key(source: Source) -> str:
+    """Everything a source's derive() can read: every row's printed value and every table cell."""
+    text = repr([(r.id, r.reported, r.corrected, r.role, r.check) for r in source.rows]) + \
+        repr({name: t.rows for name, t in sorted(source.tables.items())})
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _cached_derivations(source: Source, problems: list[Problem], cache: dict):
+    """A source's derivations, reused while its register is unchanged and the engine too (the
+    cache is the analyses' one, cleared when any engine file changes). This spares `check` the
+    pooled meta-analyses and the imports they need when nothing they read has changed."""
+    name, key = f"derive:{source.id}", _source_key(source)
+    if name in cache and cache[name][0] == key:
+        return cache[name][1]
+    before = len(problems)
+    derivations, provenance = _derivations(source, problems)
+    found = (dict(derivations), provenance)  # a plain dict: the recording dict does not unpickle
+    if len(problems) == before:
+        cache[name] = (key, found)
+    return found
+
+
 def build(root: Path, with_analyses: bool = True) -> Ledger:
     """Load every register under root/data, derive, compare. RegisterError on bad input."""
     if os.environ.get(BUILD_LOG):
@@ -245,8 +268,9 @@ def build(root: Path, with_analyses: bool = True) -> Ledger:
     sources = load_all(root)
     problems: list[Problem] = []
     rows: list[LedgerRow] = []
+    cache = cache_.load(root)
     for source in sources:
-        derivations, provenance = _derivations(source, problems)
+        derivations, provenance = _cached_derivations(source, problems, cache)
         for row in source.rows:
             result = _evaluate(row, derivations, problems)
             if result is None:
@@ -258,6 +282,8 @@ def build(root: Path, with_analyses: bool = True) -> Ledger:
                 ok=result.outcome == row.expected, note=row.note, detail=result.detail,
                 file=row.file, line=row.line, inputs=provenance.get(row.id, ()), value=result.value,
                 printed=row.value))
+    if not problems and not with_analyses:  # with analyses, _analysis_rows saves the same cache
+        cache_.save(root, cache)
     found = []
     if with_analyses and not problems:
         analysis_rows, found = _analysis_rows(root, sources, problems)

@@ -23,8 +23,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import optimize, stats
-from statsmodels.stats.meta_analysis import combine_effects
-from statsmodels.stats.proportion import proportion_confint
 
 Z95 = float(stats.norm.ppf(0.975))
 
@@ -59,12 +57,14 @@ def harmonic_mean(n) -> float:
 
 def study_ci(events, n, method: str = "wilson") -> tuple[np.ndarray, np.ndarray]:
     """Per-study 95% CI: "wilson" (metaprop's default score interval) or "beta" (Clopper-Pearson)."""
+    from statsmodels.stats.proportion import proportion_confint  # imported here: check with a warm cache never needs statsmodels
     return proportion_confint(np.asarray(events), np.asarray(n), alpha=0.05, method=method)
 
 
 def _combine(y, v, method_re: str):
     """statsmodels' combine_effects, quietly: with a negative DL tau2 it takes the square root
     of a negative variance and warns; this module truncates tau2 itself."""
+    from statsmodels.stats.meta_analysis import combine_effects  # imported here: check with a warm cache never needs statsmodels
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return combine_effects(np.asarray(y, float), np.asarray(v, float), method_re=method_re)

@@ -93,14 +93,22 @@ def normalise_space(text: str) -> str:
 
 
 def quote_contains(quote: str, printed: str) -> bool:
-    """The printed value occurs in its quote as a whole number: "201" is not in "2018"."""
-    text = normalise_space(printed)
-    pattern = re.escape(text)
-    if text[:1].isdigit() or text[:1] == ".":
-        pattern = r"(?<![\d.])" + pattern
-    if text[-1:].isdigit():
-        pattern += r"(?!\.?\d)"
-    return re.search(pattern, normalise_space(quote)) is not None
+    """The printed value occurs in its quote as a whole number: "201" is not in "2018".
+    (A plain search with the boundaries checked by hand: a regex per row would be compiled anew
+    for every row of a large register.)"""
+    text, q = normalise_space(printed), normalise_space(quote)
+    numeric_start = text[:1].isdigit() or text[:1] == "."
+    numeric_end = text[-1:].isdigit()
+    at = q.find(text)
+    while text and at >= 0:
+        end = at + len(text)
+        left_ok = not numeric_start or at == 0 or not (q[at - 1].isdigit() or q[at - 1] == ".")
+        right_ok = not numeric_end or end == len(q) or not (
+            q[end].isdigit() or (q[end] == "." and end + 1 < len(q) and q[end + 1].isdigit()))
+        if left_ok and right_ok:
+            return True
+        at = q.find(text, at + 1)
+    return False
 
 
 def _load_table(directory: Path, root: Path, name: str, spec: dict, problems: list[Problem]) -> Table | None:
