@@ -309,12 +309,18 @@ def render(root: Path) -> None:
         html_chapters = [_for_format(c, "html") for c in chapters]
         labels, owners, pages = _number_labels(html_chapters)
         print("writing HTML: one page per chapter, and the search index", flush=True)
+        page_markdown = []
         for chapter, page in zip(html_chapters, pages):
             link = lambda label, page=page: site.href(site.page_path(owners[label]), page.path, label)  # noqa: E731
             markdown = BANNER + "\n\n" + _resolve_xrefs(
                 _chapter_markdown(chapter, "html", book, labels, staging), labels, chapter.path, link)
             _check_citations(markdown, book.bibliography)
-            site.write_page(markdown, page, pages, book, staging, book.bibliography)
+            page_markdown.append((markdown, page))
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:  # one pandoc process per page, two at once
+            for done in [pool.submit(site.write_page, markdown, page, pages, book, staging, book.bibliography)
+                         for markdown, page in page_markdown]:
+                done.result()
         site.index_search(staging)
         print("writing PDF (typst)", flush=True)
         typst_chapters = [_for_format(c, "typst") for c in chapters]
