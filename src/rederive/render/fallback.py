@@ -10,6 +10,7 @@ here), and never more lenient.
 from __future__ import annotations
 
 import os
+import signal
 import re
 import subprocess
 import sys
@@ -280,6 +281,10 @@ def _execute_all(root: Path, rels: list[str]) -> list:
     from concurrent.futures import ThreadPoolExecutor
 
     def timed(rel):
+        # SIGINT and SIGTERM go to the main thread only, which unwinds the render: delivered to a
+        # worker, they interrupt its ZeroMQ polling mid-call (libzmq then aborts the process).
+        # Kernels started from here inherit the mask; they are stopped by message or SIGKILL.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         started = time.perf_counter()
         return execute_chapter(root, rel), time.perf_counter() - started
 
