@@ -384,3 +384,20 @@ def test_an_interrupted_render_ends_in_one_line_keeps_the_book_and_clears_stagin
     assert any("stale render output: removed _book.tmp-999999-stale" in s for s in seen)
     assert not list(project.glob("_book.tmp-*")) and not list(project.glob("_book.old-*"))
     assert digest() == before
+
+
+def test_a_kernel_that_cannot_start_is_one_render_failed_line(monkeypatch):
+    # As without a loopback interface or with a broken Jupyter install: jupyter_client raises
+    # "Kernel didn't respond"; the render must say so in one RenderError, not a traceback.
+    from jupyter_client.manager import KernelManager
+
+    from rederive.render.errors import RenderError
+    from rederive.render.execute import execute_chapter
+
+    def no_kernel(self, **kwargs):
+        raise RuntimeError("Kernel didn't respond in 60 seconds")
+    monkeypatch.setattr(KernelManager, "start_kernel", no_kernel)
+    with pytest.raises(RenderError) as caught:
+        execute_chapter(ROOT, "index.qmd")
+    assert str(caught.value) == ("index.qmd: the Jupyter kernel did not start or stopped answering: "
+                                 "Kernel didn't respond in 60 seconds")

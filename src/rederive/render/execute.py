@@ -63,6 +63,7 @@ def _error_text(outputs) -> str:
 
 def execute_chapter(root: Path, rel: str) -> Chapter:
     import jupytext
+    from jupyter_client.kernelspec import NoSuchKernel
     from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
@@ -82,7 +83,7 @@ def execute_chapter(root: Path, rel: str) -> Chapter:
             return chapter
         except RenderError:
             raise
-        except (RuntimeError, TimeoutError, OSError) as exc:  # jupyter_client's "Kernel didn't respond"
+        except (RuntimeError, TimeoutError, OSError, NoSuchKernel) as exc:  # "Kernel didn't respond", no kernel
             raise RenderError(f"{rel}: the Jupyter kernel did not start or stopped answering: "
                               f"{' '.join(str(exc).split())}") from None
         finally:
