@@ -22,11 +22,10 @@ def test_every_claim_mutation_of_two_registers_is_caught_by_check():
     scores = mutation.run(ROOT, SEEDS if SEEDS.is_dir() else None, ["tongren2025", "erbella2025"])
     for score in scores:
         assert score.mutations["claim"] > 0
-        assert not [u for u in score.uncaught if ": claim," in u], score.uncaught
-        quote_only = [q for q in score.quote_only if ": claim," in q]
-        assert not [q for q in quote_only if q.endswith("UNEXPLAINED")], quote_only
-        for uncaught in score.uncaught:
-            assert ": input, check none;" in uncaught, uncaught
+        assert not [u for u in score.uncaught if u.role == "claim"], score.uncaught
+        assert not [q for q in score.quote_only if q.role == "claim" and q.why is None], score.quote_only
+        for uncaught in score.uncaught:  # inputs only: a plain input that says why
+            assert uncaught.check == "none" and uncaught.why, uncaught
 
 
 def test_perturbations_leave_names_alone():

@@ -124,11 +124,10 @@ def cmd_mutation(args) -> int:
     scores = mutation.run(root, seeds if seeds.is_dir() else None, args.source)
     for line in mutation.table(scores):
         print(line)
-    neither = [u for s in scores for u in s.uncaught if ": claim," in u]
-    exact_quote_only = [q for s in scores for q in s.quote_only if ": claim," in q and q.endswith("UNEXPLAINED")]
-    bounded = Counter(q.split("; ", 1)[1] for s in scores for q in s.quote_only
-                      if ": claim," in q and not q.endswith("UNEXPLAINED"))
-    inputs = [u for s in scores for u in s.uncaught if ": input," in u]
+    neither = [u for s in scores for u in s.uncaught if u.role == "claim"]
+    exact_quote_only = [q for s in scores for q in s.quote_only if q.role == "claim" and q.why is None]
+    bounded = Counter(q.why for s in scores for q in s.quote_only if q.role == "claim" and q.why)
+    inputs = [u for s in scores for u in s.uncaught if u.role == "input"]
     if bounded:
         print("\nclaim mutations that re-derivation lets through and the quote test catches, by reason:")
         for reason, n in bounded.most_common():

@@ -76,6 +76,13 @@ class Total(Derivation):
         return Result(outcome, v.Exact(value, tuple(self.parts)), shown, detail)
 
 
+def _over_fewer(estimate, denominator: int, scale: int) -> list[str]:
+    """"k/d" for each smaller denominator d, largest first, over which some count rounds
+    (half up) to the printed value."""
+    return [f"{ks[0]}/{d}" for d in range(denominator - 1, 0, -1)
+            if (ks := rounding.numerators(estimate, d, rounding.HALF_UP, scale))]
+
+
 @dataclass(frozen=True)
 class Grim(Derivation):
     """Can some integer count over this denominator produce the printed percentage?"""
@@ -97,8 +104,7 @@ class Grim(Derivation):
                 value = v.Counts(tuple(ks), self.denominator, rule)
                 shown = ", ".join(fmt.share(k, self.denominator) for k in ks)
                 if rule != rounding.HALF_UP and self.rounds_elsewhere:
-                    fewer = [f"{k[0]}/{d}" for d in range(self.denominator - 1, 0, -1)
-                             if (k := rounding.numerators(estimate, d, rounding.HALF_UP, scale))]
+                    fewer = _over_fewer(estimate, self.denominator, scale)
                     if fewer:
                         return Result(outcomes.DENOMINATOR_UNSTATED, value,
                                       f"{shown} ({rule}); rounded over fewer patients: {', '.join(fewer[:3])}",
@@ -106,8 +112,7 @@ class Grim(Derivation):
                                       f"{rule} over {self.denominator}, or half-up over an unstated denominator")
                 return Result(rounding.OUTCOME_OF_RULE[rule], value, shown)
         if not self.stated:
-            fits = [f"{ks[0]}/{d}" for d in range(self.denominator - 1, 0, -1)
-                    if (ks := rounding.numerators(estimate, d, rounding.HALF_UP, scale))]
+            fits = _over_fewer(estimate, self.denominator, scale)
             if fits:
                 return Result(outcomes.DENOMINATOR_UNSTATED, v.Counts((), self.denominator),
                               f"no count out of {self.denominator}; over fewer patients: {', '.join(fits[:3])}",

@@ -69,6 +69,19 @@ def perturbations(text: str) -> list[tuple[str, str, str]]:
     return out
 
 
+@dataclass(frozen=True)
+class LetThrough:
+    """A mutation that re-derivation did not catch."""
+    row_id: str
+    role: str
+    check: str
+    change: str  # "43.3->43.4, quote edited"
+    why: str | None  # for a claim: why re-derivation cannot catch it (None: it should have)
+
+    def __str__(self) -> str:
+        return f"{self.row_id} ({self.change}): {self.role}, check {self.check}; {self.why or 'UNEXPLAINED'}"
+
+
 @dataclass
 class Score:
     source: str
@@ -76,11 +89,11 @@ class Score:
     by_check: Counter = field(default_factory=Counter)
     by_quote_test: Counter = field(default_factory=Counter)
     by_neither: Counter = field(default_factory=Counter)
-    uncaught: list[str] = field(default_factory=list)  # "row id: why"
-    quote_only: list[str] = field(default_factory=list)  # caught only by the quote test
+    uncaught: list[LetThrough] = field(default_factory=list)  # caught by neither
+    quote_only: list[LetThrough] = field(default_factory=list)  # caught only by the quote test
 
 
-def _rewrite(path: Path, line: int, column: str, old: str, new: str, quote_too: bool) -> bool:
+def _rewrite(path: Path, line: int, column: str, new: str, quote_too: bool) -> bool:
     """Change one printed number in one CSV row (and, for a consistent edit, in the quote of every
     row that printed the same string, and in their cells that hold it). False if nothing changed."""
     text = path.read_text(encoding="utf-8")
@@ -161,20 +174,22 @@ def run(root: Path, seeds: Path | None, only: list[str] | None = None) -> list[S
                         score.mutations[row.role] += 1
                         saved = path.read_text(encoding="utf-8")
                         try:
-                            if not _rewrite(path, line, field_name, printed, new_printed, quote_too):
+                            if not _rewrite(path, line, field_name, new_printed, quote_too):
                                 continue
                             if _caught_by_check(project, source.id, all_sources, pinned, cache):
                                 score.by_check[row.role] += 1
                                 continue
                             edited_quote = normalise_space(row.quote.replace(printed, new_printed))
+                            let = LetThrough(row.id, row.role, row.check,
+                                             f"{old}->{new}{', quote edited' if quote_too else ''}",
+                                             why_let_through(row) if row.role == "claim" else
+                                             row.note or "a plain input: it feeds no check and no analysis")
                             if quote_too and document and edited_quote not in document:
                                 score.by_quote_test[row.role] += 1
-                                score.quote_only.append(f"{row.id} ({old}->{new}): {row.role}, check {row.check}; "
-                                                        f"{why_let_through(row) or 'UNEXPLAINED'}")
+                                score.quote_only.append(let)
                                 continue
                             score.by_neither[row.role] += 1
-                            score.uncaught.append(f"{row.id} ({old}->{new}{', quote edited' if quote_too else ''}): "
-                                                  f"{row.role}, check {row.check}" + (f"; {row.note}" if row.note else ""))
+                            score.uncaught.append(let)
                         finally:
                             path.write_text(saved, encoding="utf-8")
             scores.append(score)

@@ -17,7 +17,6 @@ from ..reported import parse
 
 SUBGROUPS = ("monotherapy", "combination", "CAR-T-naive")
 _COUNT_PERCENT = re.compile(r"^(\d+)\(([\d.]+)\)$")  # "11(40)": count (percent)
-_MONTHS = re.compile(r"^([\d.]+)m\b")  # "9.7m (5.4-NR)": median in months
 
 
 @dataclass(frozen=True)
@@ -58,8 +57,9 @@ def events(studies_: list[Study], subgroup: str | None, outcome: str) -> tuple[l
 
 
 def months(cell: str):
-    m = _MONTHS.match(cell)
-    return parse(f"{m.group(1)} months") if m else None
+    """A Table 1 cell ("9.7m (5.4-NR)", "42m", "NR") as a median in months, or None for a dash
+    (the one reader of table cells, rederive.tables)."""
+    return None if cell == tables.NOT_PRINTED else tables.read_median_ci(cell)
 
 
 def egger_search(studies_: list[Study], outcome: str) -> list[tuple[str, str, float]]:
@@ -228,7 +228,7 @@ def derive(x):
                           ("abstract_docr_k", "docr"), ("mpfs_k", "mpfs"), ("abstract_mpfs_k", "mpfs"),
                           ("mos_k", "mos"), ("abstract_mos_k", "mos")):
         d[claim] = count(reported_in(column), f"Table 1 rows with {column}")
-    numeric_docr = [r for r in t1() if months(r["docr"]) is not None]
+    numeric_docr = [r for r in t1() if months(r["docr"]) is not None and months(r["docr"]).estimate.value is not None]
     d["abstract_docr_numeric_k"] = count(numeric_docr, "Table 1 rows with a DoCR median in months")
     by_author = lambda: {(r["author"], r["ref"]): r for r in t1()}  # noqa: E731
     for claim, (author, ref, column) in {
