@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scipy import optimize, stats
+# scipy is imported where it is used: unpickling a saved ledger loads this module for
+# Detectable, and scipy.stats would be most of a chapter's start-up time.
 
 
 def exact_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
@@ -22,6 +23,7 @@ def exact_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
 def critical_count(n: int, p0: float, alpha: float = 0.025) -> int | None:
     """The smallest k whose upper tail P(X >= k | p0) is at most alpha (one-sided exact test of
     H0: p <= p0); None when even n of n is not significant."""
+    from scipy import stats
     for k in range(n + 1):
         if stats.binom.sf(k - 1, n, p0) <= alpha:
             return k
@@ -30,6 +32,7 @@ def critical_count(n: int, p0: float, alpha: float = 0.025) -> int | None:
 
 def power(n: int, p0: float, p1: float, alpha: float = 0.025) -> float:
     """Probability that the one-sided exact test rejects H0: p <= p0 when the true rate is p1."""
+    from scipy import stats
     k = critical_count(n, p0, alpha)
     return 0.0 if k is None else float(stats.binom.sf(k - 1, n, p1))
 
@@ -50,5 +53,6 @@ def detectable_rate(n: int, p0: float, target_power: float = 0.8, alpha: float =
     k = critical_count(n, p0, alpha)
     if k is None or power(n, p0, 1.0, alpha) < target_power:
         return Detectable(n, p0, k, None, target_power, alpha)
+    from scipy import optimize
     rate = optimize.brentq(lambda p: power(n, p0, p, alpha) - target_power, p0, 1.0, xtol=1e-10)
     return Detectable(n, p0, k, float(rate), target_power, alpha)

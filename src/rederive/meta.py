@@ -22,9 +22,23 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import optimize, stats
 
-Z95 = float(stats.norm.ppf(0.975))
+
+# scipy is imported on first use: unpickling a saved ledger (every chapter does) loads this
+# module for its result classes, and scipy.stats would be most of a chapter's start-up time.
+def _stats():
+    from scipy import stats
+    return stats
+
+
+def _optimize():
+    from scipy import optimize
+    return optimize
+
+
+@functools.cache
+def z95() -> float:
+    return float(_stats().norm.ppf(0.975))
 
 
 # --- the Freeman-Tukey transform, as Stata computes it --------------------------------------
@@ -84,6 +98,7 @@ def tau2_pm(y, v) -> float:
 
 def tau2_reml(y, v) -> float:
     """Restricted maximum likelihood (statsmodels' combine_effects has no REML)."""
+    optimize = _optimize()
     y, v = np.asarray(y, float), np.asarray(v, float)
 
     def negative_restricted_loglik(tau2):
@@ -125,6 +140,7 @@ class Pooled:
 
 
 def _heterogeneity(y, v) -> tuple[float, float, float]:
+    stats = _stats()
     res = _combine(y, v, "dl")
     q, df = float(res.q), len(y) - 1
     i2 = 100 * max(0.0, (q - df) / q) if q > 0 else 0.0
@@ -136,6 +152,7 @@ def metaprop(events, n, tau2: str = "DL", ci: str = "normal") -> Pooled:
 
     tau2: DL (metaprop), PM or REML. ci: "normal" (metaprop) or "hksj" (Hartung-Knapp-Sidik-
     Jonkman, t on k-1 df with statsmodels' HKSJ variance)."""
+    stats = _stats()
     y, v = freeman_tukey(events, n)
     k = len(y)
     q, i2, p_het = _heterogeneity(y, v)
@@ -149,7 +166,7 @@ def metaprop(events, n, tau2: str = "DL", ci: str = "normal") -> Pooled:
         scale = float((w * (y - mu) ** 2).sum() / (k - 1) / w.sum())
         half = float(stats.t.ppf(0.975, k - 1)) * math.sqrt(scale)
     else:
-        half = Z95 * se
+        half = z95() * se
     pi = (None, None)
     if k >= 3 and not fallback:
         spread = float(stats.t.ppf(0.975, k - 2)) * math.sqrt(t2 + se**2)
@@ -182,6 +199,8 @@ def glmm_logit(events, n, nodes: int = 60) -> Pooled:
     logit p_i = mu + u_i, u_i ~ N(0, tau2); the marginal likelihood integrates u_i by Gauss-
     Hermite quadrature (statsmodels offers only a Bayesian binomial mixed GLM). The CI of mu is
     Wald, from the observed information, as in metafor's rma.glmm."""
+    optimize = _optimize()
+    stats = _stats()
     x, n = np.asarray(events, float), np.asarray(n, float)
 
     def negative_loglik(theta):
@@ -210,7 +229,7 @@ def glmm_logit(events, n, nodes: int = 60) -> Pooled:
     if k >= 3:
         spread = float(stats.t.ppf(0.975, k - 2)) * math.sqrt(tau2 + se**2)
         pi = (expit(mu - spread), expit(mu + spread))
-    return Pooled("GLMM, logit-normal, ML", k, expit(mu), expit(mu - Z95 * se), expit(mu + Z95 * se),
+    return Pooled("GLMM, logit-normal, ML", k, expit(mu), expit(mu - z95() * se), expit(mu + z95() * se),
                   tau2, q, i2, p_het, pi[0], pi[1])
 
 
@@ -233,6 +252,7 @@ def leave_one_out(events, n, **kwargs) -> list[Pooled]:
 def subgroup_difference(groups: list[tuple[list, list]]) -> tuple[float, int, float]:
     """Q test for differences between subgroups (random effects, DL within each subgroup), on the
     Freeman-Tukey scale: Q_between = sum w_g (mu_g - mu)^2, df = G - 1."""
+    stats = _stats()
     mus, ws = [], []
     for events, n in groups:
         y, v = freeman_tukey(events, n)

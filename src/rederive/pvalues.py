@@ -4,8 +4,6 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from scipy.stats import norm
-
 from . import outcomes
 from .rounding import OUTCOME_OF_RULE, RULES, bounds
 from .reported import Number, Reported
@@ -14,8 +12,15 @@ from .values import PRange
 ALPHA = 0.05
 
 
+def _norm():
+    # imported on first use: a chapter loading the saved ledger never computes a P value, and
+    # scipy.stats is most of its start-up time
+    from scipy.stats import norm
+    return norm
+
+
 def z_of_level(level: int) -> float:
-    return float(norm.ppf(1 - (1 - level / 100) / 2))
+    return float(_norm().ppf(1 - (1 - level / 100) / 2))
 
 
 def p_from_ratio_ci(estimate: Number, lower: Number, upper: Number, level: int = 95) -> PRange:
@@ -25,7 +30,7 @@ def p_from_ratio_ci(estimate: Number, lower: Number, upper: Number, level: int =
     one printed number, so the extremes of |z| sit at the box's corners."""
     z = z_of_level(level)
     point_se = (math.log(upper.value) - math.log(lower.value)) / (2 * z)
-    point = 2 * norm.sf(abs(math.log(estimate.value)) / point_se)
+    point = 2 * _norm().sf(abs(math.log(estimate.value)) / point_se)
 
     e_lo, e_hi = (math.log(v) for v in estimate.interval())
     if e_lo <= 0 <= e_hi:
@@ -38,7 +43,7 @@ def p_from_ratio_ci(estimate: Number, lower: Number, upper: Number, level: int =
     width_max = math.log(u_hi) - math.log(l_lo)
     z_max = math.inf if width_min == 0 else abs_max / (width_min / (2 * z))
     z_min = abs_min / (width_max / (2 * z))
-    return PRange(point=float(point), low=float(2 * norm.sf(z_max)), high=float(2 * norm.sf(z_min)))
+    return PRange(point=float(point), low=float(2 * _norm().sf(z_max)), high=float(2 * _norm().sf(z_min)))
 
 
 def p_from_symmetric_ci(estimate: Number, lower: Number, upper: Number, level: int = 95) -> PRange | None:
@@ -67,7 +72,7 @@ def p_from_symmetric_ci(estimate: Number, lower: Number, upper: Number, level: i
     z_max = z_max or max(zs)
     z_min = 0.0 if s_lo <= 0 <= s_hi else min(zs)
     point = p_from_ratio_ci(estimate, lower, upper, level).point
-    return PRange(point=point, low=float(2 * norm.sf(z_max)), high=float(2 * norm.sf(z_min)))
+    return PRange(point=point, low=float(2 * _norm().sf(z_max)), high=float(2 * _norm().sf(z_min)))
 
 
 def classify_p(printed: Reported, implied: PRange) -> str:

@@ -13,7 +13,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
+
+# scipy.optimize is imported where it is used: unpickling a saved ledger loads this module for
+# its result classes, and every chapter unpickles one.
 
 EXPONENTIAL, WEIBULL = "exponential", "Weibull"
 
@@ -51,6 +53,7 @@ def _sketch(family, scale, shape, points) -> Sketch:
 
 def exponential(points: list[tuple[float, float]]) -> Sketch:
     """Least squares on the survival scale (exact through a single point, e.g. a median)."""
+    from scipy import optimize
     points = [(float(t), float(s)) for t, s in points]
     if len(points) == 1:
         t, s = points[0]
@@ -64,6 +67,7 @@ def exponential(points: list[tuple[float, float]]) -> Sketch:
 
 def weibull(points: list[tuple[float, float]]) -> Sketch:
     """Least squares on the survival scale (exact through two points); needs at least two."""
+    from scipy import optimize
     points = [(float(t), float(s)) for t, s in points]
     if len(points) < 2:
         raise ValueError("a Weibull sketch needs at least two printed points")
@@ -80,6 +84,7 @@ def weibull(points: list[tuple[float, float]]) -> Sketch:
 
 def pooled_median(sketches: list[Sketch], weights: list[float]) -> float:
     """The median of a mixture: the t at which the weighted mean survival is 0.5."""
+    from scipy import optimize
     w = np.asarray(weights, float) / float(np.sum(weights))
     mix = lambda t: float(sum(wi * float(s.survival(t)) for wi, s in zip(w, sketches))) - 0.5  # noqa: E731
     low, high = min(s.median for s in sketches), max(s.median for s in sketches)
