@@ -43,6 +43,13 @@ COMPUTING = re.compile(r"from rederive(?:\.| import )(?:meta|km|subgroups|checks
                        r"derivations|ledger|sources|analyses|inputs|register)\b|R\.ledger\b")
 
 
+# Nor do they read anything but the report: no file, environment variable, clock or process.
+# The fallback reuses a chapter when its text, the engine and every report answer it read are
+# unchanged (rederive.render.incremental); a chapter reading anything else could show it stale.
+READING = re.compile(r"\bopen\(|\.read_(?:text|bytes|csv|excel|json|pickle)\(|\bos\.(?:environ|getenv)|\bsubprocess\b|"
+                     r"\bdatetime\b|\btime\.(?:time|perf_counter|strftime)\(|\bglob\(|\brandom\b")
+
+
 def test_no_chapter_parses_a_ledger_string_or_computes_a_result():
     offenders = []
     for chapter in CHAPTERS:
@@ -50,6 +57,7 @@ def test_no_chapter_parses_a_ledger_string_or_computes_a_result():
         code = "\n".join(_cells(text) + re.findall(r"`\{python\}([^`]*)`", text))
         offenders += [f"{chapter}: {m.group(0)}" for m in PARSING.finditer(code)]
         offenders += [f"{chapter}: {m.group(0)}" for m in COMPUTING.finditer(code)]
+        offenders += [f"{chapter}: {m.group(0)}" for m in READING.finditer(code)]
     assert not offenders, offenders
 
 
@@ -58,6 +66,9 @@ def test_the_lint_itself_catches_parsing_and_computing():
     assert PARSING.search('R.derived("x").split(" = ")[1]') and PARSING.search('f("erb_os2").split(" (")[0]')
     assert COMPUTING.search("from rederive import meta") and COMPUTING.search("R.ledger.sources[SOURCE]")
     assert not PARSING.search("fmt.join(values)") and not COMPUTING.search("from rederive.forest import forest")
+    assert READING.search('Path("data/x.csv").read_text()') and READING.search("pd.read_csv(p)")
+    assert READING.search('os.environ["X"]') and READING.search("datetime.date.today()")
+    assert not READING.search("R.rows(source)") and not READING.search("save_figure(fig, name)")
 
 
 def test_every_figure_has_alt_text_and_a_caption():

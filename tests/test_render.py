@@ -147,14 +147,61 @@ def test_the_render_publishes_figures_for_citing_with_the_book(rendered):
 
 def test_two_renders_of_the_same_tree_are_byte_identical(rendered):
     # Oracle: every file of _book/ (pages, search index, ledger exports, PDF) and figures/, byte
-    # for byte. Nothing is excluded: no output carries a time (the PDF's date is unset).
+    # for byte. Nothing is excluded: no output carries a time (the PDF's date is unset). The
+    # second render executes every chapter again (--fresh); a third, reusing every chapter and
+    # page it may, must give the same bytes too.
     project, _ = rendered
     first = _snapshot(project)
-    done = run_rederive(project, "render", "--fallback")
+    done = run_rederive(project, "render", "--fallback", "--fresh")
     assert done.returncode == 0, done.stderr[-2000:]
+    assert "reused" not in done.stdout
     second = _snapshot(project)
     assert set(first) == set(second)
     assert [name for name in first if first[name] != second[name]] == []
+    done = run_rederive(project, "render", "--fallback")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "executing" not in done.stdout and done.stdout.count("] reused ") == len(_chapters(project))
+    assert _snapshot(project) == first
+
+
+def _chapters(project):
+    import yaml
+    return yaml.safe_load((project / "_quarto.yml").read_text(encoding="utf-8"))["book"]["chapters"]
+
+
+def _printed_numbers_on_the_front_page(project) -> int:
+    """The front page's "N printed numbers" sentence, read from the published HTML."""
+    html = (project / "_book" / "index.html").read_text(encoding="utf-8")
+    return int(re.search(r"([\d,]+) printed numbers, of which", html).group(1).replace(",", ""))
+
+
+def test_a_data_change_re_executes_the_chapters_that_read_it_and_shows_the_new_number(rendered):
+    # A maintainer registers one more printed number of the Tongren preprint (a copy of an input
+    # row under a new id: its quote is verbatim, so check passes). Oracle: the front page's count
+    # of printed numbers, which must go up by exactly one, and back when the row is removed (a
+    # reused chapter must never show a stale number); the render log, where the front page and
+    # the ledger (which read every row) are executed again and the chapters of the other four
+    # sources, which read none of Tongren's rows, are reused.
+    project, _ = rendered
+    run_rederive(project, "render", "--fallback")  # whatever earlier tests left: a settled cache
+    before = _printed_numbers_on_the_front_page(project)
+    claims = project / "data" / "tongren2025" / "claims.csv"
+
+    def add_row(text):
+        line = next(line for line in text.splitlines() if ",input,none,input," in line)
+        return text.rstrip("\n") + "\n" + "tongren_extra," + line.split(",", 1)[1] + "\n"
+    with edited(claims, add_row):
+        done = run_rederive(project, "render", "--fallback")
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert _printed_numbers_on_the_front_page(project) == before + 1
+    executed = set(re.findall(r"executing (\S+):", done.stdout))
+    reused = set(re.findall(r"reused (\S+):", done.stdout))
+    assert {"index.qmd", "chapters/ledger.qmd"} <= executed, done.stdout
+    assert {f"chapters/{c}.qmd" for c in ("descart-2022", "erbella-2025", "shumilov-2025", "shen-2025")} <= reused
+    done = run_rederive(project, "render", "--fallback")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert _printed_numbers_on_the_front_page(project) == before
+    assert "executing index.qmd" in done.stdout
 
 
 def test_the_front_page_says_how_to_cite_with_version_and_google_scholar_tags(rendered):
@@ -369,7 +416,7 @@ def test_an_interrupted_render_ends_in_one_line_keeps_the_book_and_clears_stagin
     before = digest()
     (project / "_book.tmp-999999-stale").mkdir()
     (project / "_book.old-999998").mkdir()
-    proc = subprocess.Popen([sys.executable, "-m", "rederive", "render", "--fallback"], cwd=project,
+    proc = subprocess.Popen([sys.executable, "-m", "rederive", "render", "--fallback", "--fresh"], cwd=project,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     seen = []
     for line in proc.stdout:

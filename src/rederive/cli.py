@@ -114,7 +114,7 @@ def cmd_pin(args) -> int:
 
 def cmd_render(args) -> int:
     from .render import render_project
-    return render_project(_root(), force_fallback=args.fallback)
+    return render_project(_root(), force_fallback=args.fallback, reuse=not args.fresh)
 
 
 def cmd_mutation(args) -> int:
@@ -241,6 +241,8 @@ def _main(argv: list[str] | None = None) -> int:
     p.add_argument("--source", action="append", help="only this source (repeatable)")
     p = sub.add_parser("render", help="render the book (Quarto if installed, else the fallback)")
     p.add_argument("--fallback", action="store_true", help="use the fallback even if quarto is on PATH")
+    p.add_argument("--fresh", action="store_true",
+                   help="the fallback re-executes every chapter, reusing none (Quarto always does)")
     args = parser.parse_args(argv)
     return {"check": cmd_check, "ledger": cmd_ledger, "exports": cmd_exports, "pin": cmd_pin,
             "coverage": cmd_coverage, "mutation": cmd_mutation, "render": cmd_render}[args.command](args)

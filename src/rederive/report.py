@@ -6,6 +6,9 @@ as the source printed it, `R.value("id")` the printed value parsed (estimate, CI
 data, `R.outcome("id")` the verdict, and `R.analysis("name")` one of the report's own results
 (rederive.analyses). Each chapter starts with `R.assert_as_expected(source)`, so a chapter
 cannot render numbers that the check would reject, whichever renderer runs it.
+
+Every answer is recorded (rederive.reads), so a chapter is re-executed only when something it
+read has changed; chapters therefore read the ledger through these methods only.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import escape, outcomes, store
+from .reads import record_reads
 from .ledger import Ledger, LedgerRow
 from .paths import project_root
 from .reported import Reported
@@ -25,6 +29,7 @@ class UnexpectedOutcome(AssertionError):
     pass
 
 
+@record_reads  # what a chapter read, for the renderer to tell later whether it would read the same
 class Report:
     def __init__(self, ledger: Ledger, root: Path):
         self.ledger = ledger

@@ -4,6 +4,8 @@
 - config.py: _quarto.yml as the fallback reads it (it refuses any key it does not implement);
 - execute.py: the fallback's chapter execution (jupytext + nbclient), inline expressions and
   cell options;
+- incremental.py: the fallback's chapter cache: a chapter is re-executed only when its text,
+  the engine or a value it reads changed;
 - fallback.py: the fallback's numbering, cross-references, Markdown, pandoc and typst;
 - publish.py: staging folders, and publishing the book, its ledger exports and its figures
   together, only when the whole render succeeded.
@@ -34,7 +36,7 @@ def _interrupt(signum, frame):
     raise Interrupted(signal.Signals(signum).name)
 
 
-def render_project(root: Path, force_fallback: bool = False) -> int:
+def render_project(root: Path, force_fallback: bool = False, reuse: bool = True) -> int:
     quarto = shutil.which("quarto")
     from .publish import clean_stale
     for line in clean_stale(root):
@@ -47,7 +49,7 @@ def render_project(root: Path, force_fallback: bool = False) -> int:
         else:
             print(BANNER, flush=True)
             from .fallback import render
-            render(root)
+            render(root, reuse)
     except RenderError as exc:
         print(f"render failed: {exc}", file=sys.stderr)
         print(f"the last good render in {OUTPUT_DIR}/ was left in place", file=sys.stderr)

@@ -5,6 +5,7 @@ in the project folder (execute-dir: project). Written here, because neither part
 and its inline `{python} expr` expressions."""
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ class Block:
 class Chapter:
     path: str
     blocks: list[Block]
+    figures: dict[str, bytes] = field(default_factory=dict)  # saved for citing (rederive.figures)
+    reads: list = field(default_factory=list)  # what it read from the report (rederive.reads)
 
 
 _OPTION_LINE = re.compile(r"^#\|\s?(.*)$")
@@ -36,6 +39,11 @@ _INLINE_CODE = """__inline_value = ({expr})
 __inline_markdown = getattr(__inline_value, "_repr_markdown_", None)
 print(__inline_markdown() if __inline_markdown else (__inline_value if isinstance(__inline_value, str) else repr(__inline_value)), end="")
 del __inline_value, __inline_markdown"""
+# Run after a chapter's last cell: what it read from the report (rederive.reads), for the cache.
+_READS_CODE = """import base64 as __b, pickle as __p
+from rederive import reads as __r
+print(__b.b64encode(__p.dumps(__r.recorded_reads())).decode(), end="")
+del __b, __p, __r"""
 
 
 def _split_options(source: str) -> tuple[dict, str]:
@@ -62,6 +70,8 @@ def _error_text(outputs) -> str:
 
 
 def execute_chapter(root: Path, rel: str) -> Chapter:
+    """Run a chapter in its own kernel. The figures it saves for citing (rederive.figures) go to
+    a folder of its own and come back with it, so that a reused chapter brings its figures too."""
     import jupytext
     from jupyter_client.kernelspec import NoSuchKernel
     from jupyter_client.manager import KernelManager
@@ -70,7 +80,9 @@ def execute_chapter(root: Path, rel: str) -> Chapter:
     text = (root / rel).read_text(encoding="utf-8")
     # The R Markdown reader: jupytext's own .qmd reader calls the quarto CLI, absent here.
     nb = jupytext.reads(text, fmt="Rmd")
-    with tempfile.TemporaryDirectory(prefix="rederive-kernel-") as sockets:
+    from ..figures import ENV
+    with tempfile.TemporaryDirectory(prefix="rederive-kernel-") as sockets, \
+            tempfile.TemporaryDirectory(prefix="rederive-figures-") as figures:
         # The kernel talks over local (IPC) sockets in a private folder rather than TCP, so it has
         # no unencrypted network port to warn about, and needs no loopback interface.
         km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel"))
@@ -78,8 +90,9 @@ def execute_chapter(root: Path, rel: str) -> Chapter:
                                 resources={"metadata": {"path": str(root)}})  # execute-dir: project
         failed = True
         try:
-            chapter = _run(client, nb, rel)
+            chapter = _run(client, nb, rel, dict(os.environ, **{ENV: figures}))
             failed = False
+            chapter.figures = {p.name: p.read_bytes() for p in sorted(Path(figures).glob("*.png"))}
             return chapter
         except RenderError:
             raise
@@ -93,12 +106,12 @@ def execute_chapter(root: Path, rel: str) -> Chapter:
                 km.shutdown_kernel(now=failed)
 
 
-def _run(client, nb, rel: str) -> Chapter:
+def _run(client, nb, rel: str, env: dict) -> Chapter:
     from nbclient.exceptions import CellExecutionError
 
     blocks: list[Block] = []
     code_cells = 0
-    with client.setup_kernel():
+    with client.setup_kernel(env=env):
         for index, cell in enumerate(nb.cells):
             if cell.cell_type == "markdown":
                 blocks.append(Block("markdown", _evaluate_inline(client, cell.source, rel)))
@@ -119,7 +132,23 @@ def _run(client, nb, rel: str) -> Chapter:
                     except CellExecutionError:
                         raise RenderError(f"{where}: {_error_text(cell.outputs)}") from None
                 blocks.append(Block("code", code, options, list(cell.get("outputs", []))))
-    return Chapter(rel, blocks)
+        reads = _recorded_reads(client, rel)
+    return Chapter(rel, blocks, reads=reads)
+
+
+def _recorded_reads(client, rel: str) -> list:
+    import base64
+    import pickle
+
+    import nbformat
+    cell = nbformat.v4.new_code_cell(_READS_CODE)
+    try:
+        client.execute_cell(cell, 0)
+        text = "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
+        return pickle.loads(base64.b64decode(text))
+    except Exception:
+        raise RenderError(f"{rel}: could not ask its kernel what it read from the report: "
+                          f"{_error_text(cell.outputs)}") from None
 
 
 def _evaluate_inline(client, markdown: str, rel: str) -> str:

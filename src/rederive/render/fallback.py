@@ -21,7 +21,7 @@ from .config import Book, load_book
 from .errors import RenderError
 from .execute import Block, Chapter, execute_chapter
 from . import site
-from .publish import discard, figure_env, publish, staging_folder
+from .publish import discard, publish, staged_figures, staging_folder
 
 ASSETS = Path(__file__).parent / "assets"
 BANNER = ("::: {.callout-warning title=\"Rendered without Quarto\"}\nThis copy was rendered by the "
@@ -274,11 +274,20 @@ def _pandoc(markdown: str, fmt: str, book: Book, staging: Path, extra: list[str]
 WORKERS = min(2, os.cpu_count() or 1)  # chapters executed at once, each in its own kernel
 
 
-def _execute_all(root: Path, rels: list[str]) -> list:
-    """Execute the chapters, two at a time on these 2-core machines (each kernel spends most of
-    its time single-threaded), in book order for everything that follows. A failure stops the
-    render with the first failing chapter in book order."""
+def _execute_all(root: Path, rels: list[str], reuse: bool) -> list[Chapter]:
+    """Each chapter reused from the chapter cache when nothing it depends on changed (see
+    incremental.py; never with reuse=False), else executed: two at a time on these 2-core
+    machines (each kernel spends most of its time single-threaded). In book order for everything
+    that follows; a failure stops the render with the first failing chapter in book order."""
     from concurrent.futures import ThreadPoolExecutor
+
+    from .incremental import ChapterCache
+
+    cache = ChapterCache(root)
+    kept = {}
+    why = {}
+    for rel in rels:
+        kept[rel], why[rel] = cache.reusable(rel) if reuse else (None, "--fresh")
 
     def timed(rel):
         # SIGINT and SIGTERM go to the main thread only, which unwinds the render: delivered to a
@@ -286,34 +295,62 @@ def _execute_all(root: Path, rels: list[str]) -> list:
         # Kernels started from here inherit the mask; they are stopped by message or SIGKILL.
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         started = time.perf_counter()
-        return execute_chapter(root, rel), time.perf_counter() - started
+        chapter = execute_chapter(root, rel)
+        cache.save(rel, chapter)
+        return chapter, time.perf_counter() - started
 
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        futures = [pool.submit(timed, rel) for rel in rels]
+        futures = {rel: pool.submit(timed, rel) for rel in rels if kept[rel] is None}
         chapters = []
         try:
-            for i, (rel, future) in enumerate(zip(rels, futures), 1):
-                chapter, seconds = future.result()
+            for i, rel in enumerate(rels, 1):
+                if kept[rel] is not None:
+                    chapters.append(kept[rel])
+                    print(f"[{i}/{len(rels)}] reused {rel}: nothing it reads or runs changed", flush=True)
+                    continue
+                chapter, seconds = futures[rel].result()
                 chapters.append(chapter)
                 # The log only: no output of the render carries a time.
-                print(f"[{i}/{len(rels)}] executing {rel}: {seconds:.1f} s", flush=True)
+                print(f"[{i}/{len(rels)}] executing {rel}: {seconds:.1f} s ({why[rel]})", flush=True)
         except BaseException:
-            for future in futures:
+            for future in futures.values():
                 future.cancel()
             raise
     return chapters
 
 
-def render(root: Path) -> None:
+def _write_figures(chapters: list[Chapter], folder: Path) -> None:
+    """The figures every chapter saved for citing, into the staged figures folder."""
+    owner = {}
+    for chapter in chapters:
+        for name, data in chapter.figures.items():
+            if name in owner:
+                raise RenderError(f"{chapter.path} and {owner[name]} both save a figure named {name}")
+            owner[name] = chapter.path
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_bytes(data)
+
+
+def _compile_pdf(typ: str, typ_path: Path) -> None:
+    typ_path.write_text(typ, encoding="utf-8")
+    import typst
+    try:
+        typst.compile(str(typ_path), output=str(typ_path.with_suffix(".pdf")), root=str(typ_path.parent))
+    except Exception as exc:  # the typst binding raises its own error types
+        raise RenderError(f"typst could not compile the PDF: {' '.join(str(exc).split())[:500]}") from None
+    typ_path.unlink()
+
+
+def render(root: Path, reuse: bool = True) -> None:
     book = load_book(root)
     _run_scripts(root, book.pre_render, "pre-render", {})
     staging = staging_folder(root)
-    os.environ.update(figure_env(staging))  # the kernels inherit it: figures for citing go to staging
     try:
-        chapters = _execute_all(root, book.chapters)
+        chapters = _execute_all(root, book.chapters, reuse)
+        _write_figures(chapters, staged_figures(staging))
         html_chapters = [_for_format(c, "html") for c in chapters]
         labels, owners, pages = _number_labels(html_chapters)
-        print("writing HTML: one page per chapter, and the search index", flush=True)
+        print("writing HTML (a page per chapter) and the PDF's Typst with pandoc", flush=True)
         page_markdown = []
         for chapter, page in zip(html_chapters, pages):
             link = lambda label, page=page: site.href(site.page_path(owners[label]), page.path, label)  # noqa: E731
@@ -321,26 +358,27 @@ def render(root: Path) -> None:
                 _chapter_markdown(chapter, "html", book, labels, staging), labels, chapter.path, link)
             _check_citations(markdown, book.bibliography)
             page_markdown.append((markdown, page))
+        typst_chapters = [_for_format(c, "typst") for c in chapters]
+        typst_labels = _number_labels(typst_chapters)[0]
+        typst_markdown = _book_markdown(typst_chapters, "typst", book, typst_labels, staging)
         from concurrent.futures import ThreadPoolExecutor
-        with ThreadPoolExecutor(max_workers=WORKERS) as pool:  # one pandoc process per page, two at once
-            for done in [pool.submit(site.write_page, markdown, page, pages, book, staging, book.bibliography)
+
+        from .incremental import PageCache
+        cache = PageCache(root, reuse)
+        # pandoc runs once per page and once for the PDF's Typst, two at a time, the longest first
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            typst_job = pool.submit(_pandoc, typst_markdown, "typst", book, staging,
+                                    ["-M", f"abstract={_title_page_note(root, book)}", "-V", "abstract-title=How to cite",
+                                     "-V", f"header-includes={_typst_preamble(book)}"])
+            for done in [pool.submit(site.write_page, markdown, page, pages, book, staging, book.bibliography, cache)
                          for markdown, page in page_markdown]:
                 done.result()
-        site.index_search(staging)
-        print("writing PDF (typst)", flush=True)
-        typst_chapters = [_for_format(c, "typst") for c in chapters]
-        labels = _number_labels(typst_chapters)[0]
-        typ = _pandoc(_book_markdown(typst_chapters, "typst", book, labels, staging), "typst", book, staging,
-                      ["-M", f"abstract={_title_page_note(root, book)}", "-V", "abstract-title=How to cite",
-                       "-V", f"header-includes={_typst_preamble(book)}"])
-        typ_path = staging / f"{book.output_file}.typ"
-        typ_path.write_text(typ, encoding="utf-8")
-        import typst
-        try:
-            typst.compile(str(typ_path), output=str(staging / f"{book.output_file}.pdf"), root=str(staging))
-        except Exception as exc:  # the typst binding raises its own error types
-            raise RenderError(f"typst could not compile the PDF: {' '.join(str(exc).split())[:500]}") from None
-        typ_path.unlink()
+            typ = typst_job.result()
+            cache.prune()
+            print("indexing the search (Pagefind) and compiling the PDF (typst)", flush=True)
+            search = pool.submit(site.index_search, staging)
+            _compile_pdf(typ, staging / f"{book.output_file}.typ")
+            search.result()
         _run_scripts(root, book.post_render, "post-render", {"QUARTO_PROJECT_OUTPUT_DIR": staging.name})
         publish(staging, root)
     except BaseException:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -76,13 +77,28 @@ def pager(pages: list[Page], current: Page) -> str:
     return '</main>\n<nav class="pager" data-pagefind-ignore>' + "\n".join(links) + "</nav>\n"
 
 
-def write_page(markdown: str, page: Page, pages: list[Page], book, staging: Path, bibliography: Path | None) -> None:
+_IMAGE = re.compile(r"\]\((figures/[^)\s]+)\)")
+
+
+def write_page(markdown: str, page: Page, pages: list[Page], book, staging: Path, bibliography: Path | None,
+               cache=None) -> None:
+    """Pandoc writes the page, unless `cache` (incremental.PageCache) has it from the same inputs."""
     import pypandoc
-    with tempfile.TemporaryDirectory(prefix="rederive-page-") as fragments:
-        before, after = Path(fragments) / "before.html", Path(fragments) / "after.html"
-        before.write_text(sidebar(pages, page, book.title), encoding="utf-8")
-        after.write_text(pager(pages, page), encoding="utf-8")
-        text = _pandoc_page(pypandoc, markdown, page, book, staging, bibliography, before, after)
+    top, foot = sidebar(pages, page, book.title), pager(pages, page)
+    key = text = None
+    if cache is not None:
+        images = [(staging / rel).read_bytes() for rel in sorted(set(_IMAGE.findall(markdown)))]
+        key = cache.key(markdown, top, foot, repr(page), book.title, scholar_meta(book),
+                        bibliography.read_bytes() if bibliography else b"", *images)
+        text = cache.get(key)
+    if text is None:
+        with tempfile.TemporaryDirectory(prefix="rederive-page-") as fragments:
+            before, after = Path(fragments) / "before.html", Path(fragments) / "after.html"
+            before.write_text(top, encoding="utf-8")
+            after.write_text(foot, encoding="utf-8")
+            text = _pandoc_page(pypandoc, markdown, page, book, staging, bibliography, before, after)
+        if cache is not None:
+            cache.put(key, text)
     out = staging / page.path
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")

@@ -1,0 +1,141 @@
+"""The fallback's caches: a chapter is executed again only when something it depends on changed,
+so a re-render after an edit to one source re-executes only the chapters that show it; and pandoc
+writes a chapter's HTML page again only when what it would be given changed.
+
+A chapter's saved execution (its outputs, and the figures it saved for citing) is reused when
+- its key is unchanged: the chapter's text, the Python files chapters run (chapters/*.py), the
+  engine's source (src/rederive, the renderer included), and Python and every installed
+  package's version; any edit under src/ therefore re-executes every chapter; and
+- every `Report` answer it read is the same now (rederive.reads), asked of the ledger this
+  render's pre-render check saved. So a data edit re-executes exactly the chapters that read a
+  value it changed, wherever in data/ that value came from.
+
+A page is rewritten unless its Markdown, sidebar, pager, the images it embeds, the
+bibliography, the renderer's assets, the engine and the environment are all unchanged.
+
+Anything unreadable in a cache is a miss. `render --fresh` ignores both. Real Quarto re-executes
+every chapter (freeze: false); its own freeze cannot see data/.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import pickle
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+CACHE = ".rederive/chapters"
+PAGES = ".rederive/pages"
+ASSETS = Path(__file__).parent / "assets"
+
+
+@dataclass
+class Saved:
+    key: str
+    chapter: object  # execute.Chapter, with what it read (rederive.reads) and its figures
+
+
+@functools.cache
+def _tools() -> bytes:
+    """The engine's source (the renderer included), Python's version and every installed package's."""
+    from importlib.metadata import distributions
+
+    from ..cache import engine_fingerprint
+    versions = sorted(f"{d.metadata['Name']}=={d.version}" for d in distributions())
+    return (engine_fingerprint() + sys.version + "\n" + "\n".join(versions)).encode()
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only tree still renders; it only loses the speed-up
+
+
+class ChapterCache:
+    def __init__(self, root: Path):
+        self.root = root
+        self.folder = root / CACHE
+        common = hashlib.sha256(_tools())
+        for path in sorted((root / "chapters").glob("*.py")):
+            common.update(path.name.encode() + b"\0" + path.read_bytes())
+        self._common = common.hexdigest()
+        self._keys: dict[str, str] = {}
+        self._report = None
+
+    def key(self, rel: str) -> str:
+        """Taken once per render, before the chapter runs: an edit made while it runs is a miss next time."""
+        if rel not in self._keys:
+            text = (self.root / rel).read_bytes()
+            self._keys[rel] = hashlib.sha256(self._common.encode() + rel.encode() + b"\0" + text).hexdigest()
+        return self._keys[rel]
+
+    def _path(self, rel: str) -> Path:
+        return self.folder / (rel.replace("/", "__") + ".pickle")
+
+    def reusable(self, rel: str):
+        """(the saved chapter, None) when it may be reused; else (None, why it is executed)."""
+        try:
+            saved = pickle.loads(self._path(rel).read_bytes())
+        except FileNotFoundError:
+            return None, "not executed before"
+        except Exception:  # a damaged or outdated cache file is a miss, never an error
+            return None, "its saved execution is unreadable"
+        if not isinstance(saved, Saved) or saved.key != self.key(rel):
+            return None, "its text, the engine or the environment changed"
+        from ..reads import still_the_same
+        changed = still_the_same(self._ledger_report(), saved.chapter.reads)
+        if changed:
+            return None, f"a value it reads changed: {changed}"
+        return saved.chapter, None
+
+    def _ledger_report(self):
+        if self._report is None:
+            from ..report import Report
+            from .. import store
+            self._report = Report(store.load(self.root), self.root)
+        return self._report
+
+    def save(self, rel: str, chapter) -> None:
+        _write_atomically(self._path(rel), pickle.dumps(Saved(self.key(rel), chapter), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+class PageCache:
+    def __init__(self, root: Path, reuse: bool = True):
+        self.folder = root / PAGES
+        self.reuse = reuse
+        common = hashlib.sha256(_tools())
+        for path in sorted(ASSETS.iterdir()):
+            common.update(path.name.encode() + b"\0" + path.read_bytes())
+        self._common = common.digest()
+        self._used: set[str] = set()
+
+    def key(self, *parts: str | bytes) -> str:
+        digest = hashlib.sha256(self._common)
+        for part in parts:
+            data = part.encode() if isinstance(part, str) else part
+            digest.update(len(data).to_bytes(8, "big") + data)
+        return digest.hexdigest()
+
+    def get(self, key: str) -> str | None:
+        self._used.add(key)
+        if not self.reuse:
+            return None
+        try:
+            return (self.folder / f"{key}.html").read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def put(self, key: str, html: str) -> None:
+        _write_atomically(self.folder / f"{key}.html", html.encode("utf-8"))
+
+    def prune(self) -> None:
+        """Forget the pages this render did not ask for (older versions of its pages)."""
+        for path in self.folder.glob("*.html"):
+            if path.stem not in self._used:
+                path.unlink(missing_ok=True)
