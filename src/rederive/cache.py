@@ -14,6 +14,8 @@ from pathlib import Path
 ENGINE = Path(__file__).parent
 CACHE = ".rederive/analyses.pickle"
 _memory: dict[str, tuple[str, dict]] = {}  # per project root, within one process
+_saved: dict[str, dict] = {}  # per project root: the entries as last read or written
+_engine: tuple = ((), "")  # the engine files' (name, size, mtime) when last hashed, and the hash
 
 
 def _digest(files, base: Path) -> str:
@@ -24,7 +26,14 @@ def _digest(files, base: Path) -> str:
 
 
 def engine_fingerprint() -> str:
-    return _digest(sorted(p for p in ENGINE.rglob("*.py") if "__pycache__" not in p.parts), ENGINE)
+    """A hash of every engine source file; hashed again only when a file's size or time changed
+    (a build asks several times, and a test or benchmark process builds hundreds of times)."""
+    global _engine
+    files = sorted(p for p in ENGINE.rglob("*.py") if "__pycache__" not in p.parts)
+    stamp = tuple((str(p), st.st_size, st.st_mtime_ns) for p in files for st in [p.stat()])
+    if stamp != _engine[0]:
+        _engine = (stamp, _digest(files, ENGINE))
+    return _engine[1]
 
 
 def data_fingerprint(root: Path) -> str:
@@ -43,6 +52,7 @@ def load(root: Path) -> dict:
         saved_engine, saved = pickle.loads(path.read_bytes())
         if saved_engine == engine:
             cache = saved
+            _saved[key] = dict(saved)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, ImportError, TypeError):
         pass
     _memory[key] = (engine, cache)
@@ -50,11 +60,16 @@ def load(root: Path) -> dict:
 
 
 def save(root: Path, cache: dict) -> None:
+    key = str(root.resolve())
+    last = _saved.get(key)
+    if last is not None and len(last) == len(cache) and all(cache.get(k) is v for k, v in last.items()):
+        return  # no entry added or replaced since it was read or written
     path = root / CACHE
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".tmp{os.getpid()}-{id(cache)}")  # parallel test workers write it too
         tmp.write_bytes(pickle.dumps((engine_fingerprint(), cache), protocol=pickle.HIGHEST_PROTOCOL))
         tmp.replace(path)
+        _saved[key] = dict(cache)
     except OSError:
         pass  # a read-only tree still checks; it only loses the speed-up

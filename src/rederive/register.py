@@ -149,7 +149,8 @@ def _read_source_meta(directory: Path, root: Path, problems: list[Problem]) -> d
         problems.append(Problem(rel, None, None, "missing source.yml"))
         return None
     try:
-        meta = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+        # libyaml's parser where PyYAML has it (its wheels do): the same YAML, five times faster
+        meta = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     except yaml.YAMLError as exc:
         problems.append(Problem(rel, None, None, f"not valid YAML: {' '.join(str(exc).split())}"))
         return None
