@@ -8,13 +8,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"
+CACHE = ".rederive/analyses.pickle"
 
 
 def copy_project(dest: Path) -> Path:
-    """A copy of the tracked project files (what a fresh clone has), without outputs."""
+    """A copy of the tracked project files (what a fresh clone has), without outputs; with the
+    analysis cache where this tree has one (rederive.cache: each entry is reused only while the
+    engine and the inputs it read are unchanged, so it changes no result, only the time)."""
     tracked = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT,
                              capture_output=True, text=True, check=True).stdout.split()
-    for rel in tracked:
+    for rel in tracked + [CACHE]:
         src = ROOT / rel
         if src.is_file():
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -30,3 +33,12 @@ def run_rederive(project: Path, *args: str, timeout: int = 600, env: dict | None
 @pytest.fixture
 def project(tmp_path) -> Path:
     return copy_project(tmp_path / "project")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def warm_analysis_cache():
+    """The analysis cache in this tree, which copy_project copies (each test worker asks once;
+    with a warm cache it is a fraction of a second)."""
+    from rederive.ledger import build
+    build(ROOT)
+

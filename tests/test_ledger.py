@@ -51,30 +51,70 @@ def _mutate(text: str) -> str:
     return text[:i] + str((int(text[i]) + 1) % 10) + text[i + 1:]
 
 
-@pytest.mark.parametrize("claims", sorted(str(p.relative_to(ROOT)) for p in (ROOT / "data").glob("*/claims.csv")))
-def test_changing_any_single_reported_number_makes_check_fail_naming_it(claims, tmp_path, monkeypatch, capsys):
+CLAIMS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "data").glob("*/claims.csv"))
+
+
+def _with_row_changed(path, rows, i):
+    mutated = [dict(r) for r in rows]
+    mutated[i]["reported"] = _mutate(rows[i]["reported"])
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(mutated)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    return mutated[i]["reported"]
+
+
+@pytest.mark.parametrize("claims", CLAIMS)
+def test_changing_any_single_reported_number_makes_check_fail(claims, tmp_path):
+    # Every row of every register, one at a time. Oracle: what `check` computes (the register,
+    # its derivations, each outcome against the expected one, the analyses against their pins),
+    # as rederive.mutation runs it, stopping at the first difference; the CLI's own exit code and
+    # naming are tested on rows of every kind below.
+    from rederive import mutation, pins
+    from rederive.analyses import run as run_analyses
+    from rederive.register import load_all
     project = copy_project(tmp_path / "project")
     path = project / claims
     original = path.read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(original)))
-    monkeypatch.chdir(project)
+    sources, problems, cache = load_all(project), [], {}
+    pinned = pins.load(project, problems)
+    run_analyses(sources, problems, cache)
+    source_id = path.parent.name
+    assert not mutation.caught_by_check(project, source_id, sources, pinned, cache)  # unchanged: passes
     missed = []
     for i, row in enumerate(rows):
-        mutated = [dict(r) for r in rows]
-        mutated[i]["reported"] = _mutate(row["reported"])
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(mutated)
-        path.write_text(buf.getvalue(), encoding="utf-8")
-        code = cli.main(["check"])
-        captured = capsys.readouterr()
-        # Caught: an outcome changed (exit 1, naming the row), or the edit made the row
-        # impossible or inconsistent with its correction (exit 2, naming its file and line).
-        named = f"  {row['id']} (" in captured.out if code == 1 else f"{claims}:{i + 2} " in captured.err
-        if code not in (1, 2) or not named:
-            missed.append((row["id"], row["reported"], mutated[i]["reported"], code))
+        new = _with_row_changed(path, rows, i)
+        if not mutation.caught_by_check(project, source_id, sources, pinned, cache):
+            missed.append((row["id"], row["reported"], new))
+    path.write_text(original, encoding="utf-8")
     assert not missed, f"changed numbers that `check` did not catch: {missed[:10]}"
+
+
+def test_check_names_each_changed_row_or_its_file_and_line(tmp_path, monkeypatch, capsys):
+    # The CLI on each register's first input, first claim and last row (every row's change is
+    # caught: the test above). Oracle: exit 1 naming the row ("  <id> ("), or, where the edit
+    # makes the row impossible or inconsistent with its correction, exit 2 naming its file and line.
+    project = copy_project(tmp_path / "project")
+    monkeypatch.chdir(project)
+    missed = []
+    for claims in CLAIMS:
+        path = project / claims
+        original = path.read_text(encoding="utf-8")
+        rows = list(csv.DictReader(io.StringIO(original)))
+        first = {}
+        for i, row in enumerate(rows):
+            first.setdefault(row["role"], i)
+        for i in sorted(set(first.values()) | {len(rows) - 1}):
+            new = _with_row_changed(path, rows, i)
+            code = cli.main(["check"])
+            captured = capsys.readouterr()
+            named = f"  {rows[i]['id']} (" in captured.out if code == 1 else f"{claims}:{i + 2} " in captured.err
+            if code not in (1, 2) or not named:
+                missed.append((rows[i]["id"], rows[i]["reported"], new, code))
+        path.write_text(original, encoding="utf-8")
+    assert not missed, f"changed numbers that `check` did not name: {missed[:10]}"
 
 
 def test_json_export_carries_derived_values_as_numbers_and_the_inputs_each_derivation_read(project):

@@ -122,7 +122,10 @@ def _rewrite(path: Path, line: int, column: str, new: str, quote_too: bool) -> b
     return True
 
 
-def _caught_by_check(project: Path, source_id: str, all_sources: list, pinned: dict, cache: dict) -> bool:
+def caught_by_check(project: Path, source_id: str, all_sources: list, pinned: dict, cache: dict) -> bool:
+    """Would `check` fail on project/data as it is now, where only `source_id`'s files changed?
+    What check computes (the source's register, its derivations, every outcome against its
+    expected one, the analyses against their pins), stopping at the first difference."""
     problems = []
     source = load_source(project / "data" / source_id, project, problems)
     if problems or source is None:
@@ -176,7 +179,7 @@ def run(root: Path, seeds: Path | None, only: list[str] | None = None) -> list[S
                         try:
                             if not _rewrite(path, line, field_name, new_printed, quote_too):
                                 continue
-                            if _caught_by_check(project, source.id, all_sources, pinned, cache):
+                            if caught_by_check(project, source.id, all_sources, pinned, cache):
                                 score.by_check[row.role] += 1
                                 continue
                             edited_quote = normalise_space(row.quote.replace(printed, new_printed))

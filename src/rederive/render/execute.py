@@ -62,6 +62,29 @@ def _split_options(source: str) -> tuple[dict, str]:
     return options or {}, "\n".join(lines)
 
 
+def _cell_options(source: str, rel: str, number: int) -> tuple[dict, str, str]:
+    """A code cell's options and code, and where it is ("chapter, cell 3 (label)"); RenderError
+    for options that are not YAML or that the fallback does not implement."""
+    try:
+        options, code = _split_options(source)
+    except ValueError as exc:
+        raise RenderError(f"{rel}, cell {number}: {exc}") from None
+    where = f"{rel}, cell {number}" + (f" ({options['label']})" if options.get("label") else "")
+    unknown = sorted(set(options) - CELL_OPTIONS)
+    if unknown:
+        raise RenderError(f"{where}: the fallback does not implement the cell option(s) "
+                          f"{', '.join(unknown)} (known: {', '.join(sorted(CELL_OPTIONS))})")
+    return options, code, where
+
+
+def check_cell_options(root: Path, rel: str) -> None:
+    """Every cell's options, before any kernel starts: a render refused for an option fails at once."""
+    import jupytext
+    nb = jupytext.reads((root / rel).read_text(encoding="utf-8"), fmt="Rmd")
+    for number, cell in enumerate((c for c in nb.cells if c.cell_type == "code"), 1):
+        _cell_options(cell.source, rel, number)
+
+
 def _error_text(outputs) -> str:
     for out in outputs:
         if out.get("output_type") == "error":
@@ -117,15 +140,7 @@ def _run(client, nb, rel: str, env: dict) -> Chapter:
                 blocks.append(Block("markdown", _evaluate_inline(client, cell.source, rel)))
             elif cell.cell_type == "code":
                 code_cells += 1
-                try:
-                    options, code = _split_options(cell.source)
-                except ValueError as exc:
-                    raise RenderError(f"{rel}, cell {code_cells}: {exc}") from None
-                where = f"{rel}, cell {code_cells}" + (f" ({options['label']})" if options.get("label") else "")
-                unknown = sorted(set(options) - CELL_OPTIONS)
-                if unknown:
-                    raise RenderError(f"{where}: the fallback does not implement the cell option(s) "
-                                      f"{', '.join(unknown)} (known: {', '.join(sorted(CELL_OPTIONS))})")
+                options, code, where = _cell_options(cell.source, rel, code_cells)
                 if options.get("eval", True):
                     try:
                         client.execute_cell(cell, index)

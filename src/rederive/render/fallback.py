@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .config import Book, load_book
 from .errors import RenderError
-from .execute import Block, Chapter, execute_chapter
+from .execute import Block, Chapter, check_cell_options, execute_chapter
 from . import site
 from .publish import discard, publish, staged_figures, staging_folder
 
@@ -283,6 +283,8 @@ def _execute_all(root: Path, rels: list[str], reuse: bool) -> list[Chapter]:
 
     from .incremental import ChapterCache
 
+    for rel in rels:
+        check_cell_options(root, rel)
     cache = ChapterCache(root)
     kept = {}
     why = {}
