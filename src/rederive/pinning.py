@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from . import analyses, pins
+from . import cache as analysis_cache
 from .register import Problem, RegisterError, load_all
 
 
@@ -20,7 +21,9 @@ def pin(root: Path, update: list[str], note: str) -> int:
         for p in exc.problems:
             print(f"  {p}", file=sys.stderr)
         return 2
-    found = analyses.run(sources, problems)
+    cache = analysis_cache.load(root)  # each result reused only while its inputs and the engine are unchanged
+    found = analyses.run(sources, problems, cache)
+    analysis_cache.save(root, cache)
     failed = [a for a in found if a.error]
     for a in failed:
         print(f"rederive pin: {a.name} cannot be computed from the register's values ({a.error}); nothing written",
