@@ -47,4 +47,4 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 clean:
-	rm -rf _book _book.tmp* _book.old* .quarto figures/*.png figures/*.pdf
+	rm -rf _book _book.tmp* _book.old* .quarto .rederive figures/*.png figures/*.pdf

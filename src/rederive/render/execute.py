@@ -111,17 +111,23 @@ def execute_chapter(root: Path, rel: str) -> Chapter:
         km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel"))
         client = NotebookClient(nb, km=km, timeout=600,
                                 resources={"metadata": {"path": str(root)}})  # execute-dir: project
+        # The kernel process's own stderr (its machinery: a cell's output reaches us as messages)
+        # goes to a file: a kernel stopped mid-render can log a teardown traceback there, which
+        # must not reach the render's one-line ending; it is quoted if the kernel fails.
+        kernel_log = Path(sockets) / "kernel-stderr.log"
         failed = True
         try:
-            chapter = _run(client, nb, rel, dict(os.environ, **{ENV: figures}))
+            with kernel_log.open("w", encoding="utf-8") as stderr:
+                chapter = _run(client, nb, rel, {"env": dict(os.environ, **{ENV: figures}), "stderr": stderr})
             failed = False
             chapter.figures = {p.name: p.read_bytes() for p in sorted(Path(figures).glob("*.png"))}
             return chapter
         except RenderError:
             raise
         except (RuntimeError, TimeoutError, OSError, NoSuchKernel) as exc:  # "Kernel didn't respond", no kernel
+            said = _last_line(kernel_log)
             raise RenderError(f"{rel}: the Jupyter kernel did not start or stopped answering: "
-                              f"{' '.join(str(exc).split())}") from None
+                              f"{' '.join(str(exc).split())}" + (f" (kernel: {said})" if said else "")) from None
         finally:
             if km.has_kernel:  # nbclient leaves a kernel it was handed running; stop it here
                 # after a failure or an interrupt, at once: a polite shutdown interrupts the kernel
@@ -129,12 +135,20 @@ def execute_chapter(root: Path, rel: str) -> Chapter:
                 km.shutdown_kernel(now=failed)
 
 
-def _run(client, nb, rel: str, env: dict) -> Chapter:
+def _last_line(path: Path) -> str:
+    try:
+        lines = [line.strip() for line in path.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
+    except OSError:
+        return ""
+    return lines[-1][:300] if lines else ""
+
+
+def _run(client, nb, rel: str, launch: dict) -> Chapter:
     from nbclient.exceptions import CellExecutionError
 
     blocks: list[Block] = []
     code_cells = 0
-    with client.setup_kernel(env=env):
+    with client.setup_kernel(**launch):
         for index, cell in enumerate(nb.cells):
             if cell.cell_type == "markdown":
                 blocks.append(Block("markdown", _evaluate_inline(client, cell.source, rel)))
