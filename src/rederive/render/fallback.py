@@ -289,6 +289,7 @@ def _execute_all(root: Path, rels: list[str], reuse: bool) -> list[Chapter]:
     kept = {}
     why = {}
     for rel in rels:
+        cache.key(rel)  # taken before anything runs: an edit made meanwhile is a miss next time
         kept[rel], why[rel] = cache.reusable(rel) if reuse else (None, "--fresh")
 
     def timed(rel):
