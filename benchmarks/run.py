@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from rederive import cache  # noqa: E402
 from rederive.ledger import build  # noqa: E402
+from rederive.paths import copy_project  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results.md"
 
@@ -98,14 +99,7 @@ def synthetic_seconds(rows: int) -> float:
 
 def scratch_copy(folder: Path) -> Path:
     """The tracked project files in folder/project, with the shared documents beside it."""
-    import shutil
-    project = folder / "project"
-    tracked = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT,
-                             capture_output=True, text=True, check=True).stdout.split()
-    for rel in tracked:
-        if (ROOT / rel).is_file():
-            (project / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / rel, project / rel)
+    project = copy_project(ROOT, folder / "project")
     if (ROOT.parent / "shared").is_dir():
         (folder / "shared").symlink_to(ROOT.parent / "shared")
     return project

@@ -1,5 +1,4 @@
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,14 +14,8 @@ def copy_project(dest: Path) -> Path:
     """A copy of the tracked project files (what a fresh clone has), without outputs; with the
     analysis cache where this tree has one (rederive.cache: each entry is reused only while the
     engine and the inputs it read are unchanged, so it changes no result, only the time)."""
-    tracked = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT,
-                             capture_output=True, text=True, check=True).stdout.split()
-    for rel in tracked + [CACHE]:
-        src = ROOT / rel
-        if src.is_file():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / rel)
-    return dest
+    from rederive.paths import copy_project as copy_tracked
+    return copy_tracked(ROOT, dest, extra=(CACHE,))
 
 
 def run_rederive(project: Path, *args: str, timeout: int = 600, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -160,11 +160,6 @@ def test_two_renders_of_the_same_tree_are_byte_identical(rendered):
     assert [name for name in first if first[name] != second[name]] == []
 
 
-def _chapters(project):
-    import yaml
-    return yaml.safe_load((project / "_quarto.yml").read_text(encoding="utf-8"))["book"]["chapters"]
-
-
 def _printed_numbers_on_the_front_page(project) -> int:
     """The front page's "N printed numbers" sentence, read from the published HTML."""
     html = (project / "_book" / "index.html").read_text(encoding="utf-8")

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .pvalues import z_of_level
+
 
 # scipy is imported on first use: unpickling a saved ledger (every chapter does) loads this
 # module for its result classes, and scipy.stats would be most of a chapter's start-up time.
@@ -36,9 +38,8 @@ def _optimize():
     return optimize
 
 
-@functools.cache
 def z95() -> float:
-    return float(_stats().norm.ppf(0.975))
+    return z_of_level(95)
 
 
 # --- the Freeman-Tukey transform, as Stata computes it --------------------------------------
