@@ -28,6 +28,7 @@ SEARCH_FINDINGS = [
     ("shen2025", "mosun_split_responders", outcomes.INCONSISTENT),
     ("shen2025", "verbal_all_prior_cart", outcomes.INCONSISTENT),
     ("shen2025", "records_vs_prisma_assessed", outcomes.INCONSISTENT),
+    ("shen2025", "bg_zuma1_os4y_vs_range", outcomes.INCONSISTENT),
 ]
 
 

@@ -321,3 +321,6 @@ def _search_findings(x, d, by_key, t1, t2) -> None:
                        f"Figure 3's overall ORR {overall.estimate.text} reproduces with them, the prior-CAR-T "
                        f"cohorts alone give {prior_only.estimate:.3f}"))
     d["records_vs_prisma_assessed"] = Agrees("prisma_assessed", x["prisma_assessed"])
+    low, high = x["pivotal_os_range"].range  # the discussion's long-term OS of the pivotal trials
+    d["bg_zuma1_os4y_vs_range"] = Within(low.value, high.value, "the discussion's long-term OS of the pivotal trials, "
+                                         "ZUMA-1 among them, citing the same reference")
