@@ -90,18 +90,3 @@ def largest(ranges: list[tuple[int, int]]) -> int | None:
         if all(low > high for j, (_, high) in enumerate(ranges) if j != i):
             return i
     return None
-
-
-def position(values, low: tuple, high: tuple) -> str:
-    """Where a value lies against an interval, in words: "below", "within" or "above" it, or "at
-    the edge of" it when the printed precision allows both sides. `values`: every value the
-    printed number stands for (e.g. each count of its n that gives a printed rate); `low`, `high`:
-    each printed bound's rounding interval, (from, to)."""
-    smallest, largest_ = min(values), max(values)
-    if largest_ < low[0]:
-        return "below"
-    if smallest >= high[1]:
-        return "above"
-    if smallest >= low[1] and largest_ < high[0]:
-        return "within"
-    return "at the edge of"

@@ -104,11 +104,6 @@ class Counts(Value):
     denominator: int
     rule: str = "half-up"
 
-    @property
-    def percents(self) -> tuple:
-        """Each count as an exact percentage of the denominator."""
-        return tuple(Fraction(100 * k, self.denominator) for k in self.numerators)
-
 
 @dataclass(frozen=True)
 class Printed(Value):
