@@ -23,6 +23,7 @@ SEARCH_FINDINGS = [
     ("descart2022", "treated_chemo_pct_precision", outcomes.INCONSISTENT),
     ("descart2022", "pfs2_uni_ldh_same_as_os2", outcomes.SUSPECT_IDENTICAL),
     ("descart2022", "pfs2_uni_ferritin_same_as_os2", outcomes.SUSPECT_IDENTICAL),
+    ("descart2022", "verbal_abstract_received_salvage", outcomes.UNINFORMATIVE),
     ("shen2025", "t1_chong8_refractory_precision", outcomes.INCONSISTENT),
     ("shen2025", "t1_chong8_refractory_vs_split", outcomes.INCONSISTENT),
     ("shen2025", "mosun_split_responders", outcomes.INCONSISTENT),

@@ -179,6 +179,10 @@ def derive(x):
                                                        x.n("treated_chemo_n"))
     d["treated_rt_pct_precision"] = ColumnPrecision(listed("len", "bsab", "targeted", "chemo"), x.n("treated_n"),
                                                     x.n("treated_rt_n"))
+    d["verbal_abstract_received_salvage"] = Verbal(
+        f"{x['treated_n'].text} patients received salvage treatment", says.undecidable(
+            f"the results say data for a new line of treatment were available for {x['treated_n'].text} "
+            f"({x['treated_pct'].text}); how many were treated is not printed"))
     for factor in ("ldh", "ferritin"):
         d[f"pfs2_uni_{factor}_same_as_os2"] = Agrees(f"os2_uni_{factor}_p", x[f"os2_uni_{factor}_p"], separate=True)
     return d
