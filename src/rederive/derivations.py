@@ -317,6 +317,10 @@ class Verbal(Derivation):
         return Result(outcome, value, f"{self.claim}: {self.decision.evidence}")
 
 
+def _places(decimals: int) -> str:
+    return "as a whole number" if decimals == 0 else f"to {fmt.count(decimals, 'decimal')}"
+
+
 @dataclass(frozen=True)
 class ColumnPrecision(Derivation):
     """A percentage (or proportion) printed with fewer decimals than the other cells of its
@@ -347,16 +351,16 @@ class ColumnPrecision(Derivation):
         shares = ", ".join(fmt.share(k, self.denominator) for k in own) or f"no count out of {self.denominator}"
         if estimate.decimals >= wanted:
             return Result(outcomes.CONSISTENT, v.Counts(tuple(own), self.denominator),
-                          f"printed to {estimate.decimals} decimal(s), as its column ({shares})")
+                          f"printed {_places(estimate.decimals)}, as its column ({shares})")
         at_column = Number(f"{float(estimate.value):.{wanted}f}", estimate.value, wanted)
         fits = giving(at_column)
         value = v.Counts(tuple(fits), self.denominator)
         if fits:
             return Result(outcomes.CONSISTENT, value,
-                          f"{at_column.text} at its column's {wanted} decimals: {', '.join(fmt.share(k, self.denominator) for k in fits)} "
+                          f"{at_column.text} at its column's precision ({fmt.count(wanted, 'decimal')}): {', '.join(fmt.share(k, self.denominator) for k in fits)} "
                           f"(a trailing zero dropped)")
         which = f"no count out of {self.denominator} gives" if self.count is None else \
             f"its count, {fmt.share(self.count, self.denominator)}, does not give"
         return Result(outcomes.INCONSISTENT, value,
-                      f"printed to {estimate.decimals} decimal(s) in a column printed to {wanted}: "
+                      f"printed {_places(estimate.decimals)} in a column printed {_places(wanted)}: "
                       f"{which} {at_column.text}; at its own precision: {shares}")
