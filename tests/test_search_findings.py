@@ -93,3 +93,15 @@ def test_each_search_finding_is_registered_with_its_outcome_and_shown_in_its_cha
     assert (row.source, row.expected, row.outcome) == (source, expected, expected)
     assert row.note, "a finding needs a note that explains it"
     assert row_id in {r.id for r in Report(ledger, ROOT).findings(source)}
+
+
+def test_the_population_and_flow_findings_compare_the_numbers_the_documents_print(ledger):
+    # Oracles read off the documents by hand: DESCAR-T registers 680 and infuses 550 (methods); Shen's
+    # CAR-T-naive cohorts are 96 + 63 + 74 = 233 patients (Table 2); its text counts 18 records at
+    # eligibility, Figure 1 77; ZUMA-1's 44% lies above the discussion's 36-42%.
+    rows = {r.id: r for r in ledger.rows}
+    assert rows["abstract_registered_n"].derived.startswith("680")
+    assert "(233 patients)" in rows["verbal_all_prior_cart"].derived
+    assert rows["records_vs_prisma_assessed"].derived.startswith("77")
+    bounds = rows["bg_zuma1_os4y_vs_range"].value
+    assert (bounds.low, bounds.high) == (36, 42)
