@@ -1,4 +1,4 @@
-"""python -m rederive check | ledger | pin | coverage | mutation | render
+"""python -m rederive check | ledger | pin | update | coverage | mutation | render
 
 Exit codes: 0 all outcomes as expected; 1 an outcome differs (a finding changed); 2 bad input
 (every problem listed, one line each, naming file, row and column); 3 an internal error (a bug
@@ -54,11 +54,13 @@ def cmd_check(args) -> int:
     from . import quotes
     root = _root()
     ledger = load_or_exit(root)
+    from .updating import quote_remedy, remedy
     problems, verified = quotes.verify(list(ledger.sources.values()), root)
     if problems:
         print(f"rederive: bad input, {len(problems)} problem(s):", file=sys.stderr)
         for problem in problems:
-            print(f"  {problem}", file=sys.stderr)
+            hint = quote_remedy(problem, ledger) if problem.column == "quote" else ""
+            print(f"  {problem}" + (f" -> {hint}" if hint else ""), file=sys.stderr)
         return EXIT_BAD_INPUT
     for line in summary_lines(ledger):
         print(line)
@@ -74,7 +76,8 @@ def cmd_check(args) -> int:
     for r in bad:
         print(f"  {r.id} ({r.file}:{r.line}): expected {r.expected!r}, got {r.outcome!r}; "
               f"reported {r.reported!r}, derived {r.derived or '-'}"
-              + (f"; {r.detail}" if r.detail else "") + (f"; quote: \"{r.quote}\"" if r.quote else ""))
+              + (f"; {r.detail}" if r.detail else "") + (f"; quote: \"{r.quote}\"" if r.quote else "")
+              + f" -> {remedy(r, ledger)}")
     return EXIT_MISMATCH
 
 
@@ -110,6 +113,12 @@ def cmd_exports(args) -> int:
 def cmd_pin(args) -> int:
     from .pinning import pin
     return pin(_root(), args.update, args.note)
+
+
+def cmd_update(args) -> int:
+    from .updating import walk
+    root = _root()
+    return walk(root, load_or_exit(root), args.source, args.note)
 
 
 def cmd_render(args) -> int:
@@ -232,9 +241,12 @@ def _main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("exports", help="write ledger.csv and ledger.json into the render's output folder")
     p.add_argument("--output-dir", help="default: $QUARTO_PROJECT_OUTPUT_DIR (set by Quarto for post-render)")
     p = sub.add_parser("pin", help="pin new analysis results in data/analyses.csv; --update moved ones")
-    p.add_argument("--update", nargs="*", default=[], metavar="ID",
+    p.add_argument("--update", nargs="*", default=None, metavar="ID",
                    help="re-pin these moved results (ids, or a prefix ending in '.')")
     p.add_argument("--note", default="", help="why the pinned values changed (required with --update)")
+    p = sub.add_parser("update", help="a source's new numbers: every consequence, old and new; --note accepts its moved results")
+    p.add_argument("source", help="the source's id (a folder under data/)")
+    p.add_argument("--note", default=None, help="what changed in the source; accepts the moved results that read it")
     p = sub.add_parser("coverage", help="account for every number each source document prints")
     p.add_argument("--all", action="store_true", help="list every unaccounted number (default: the first 40 per source)")
     p = sub.add_parser("mutation", help="perturb every printed number: is each caught by check or the quote test?")
@@ -244,5 +256,5 @@ def _main(argv: list[str] | None = None) -> int:
     p.add_argument("--fresh", action="store_true",
                    help="the fallback re-executes every chapter, reusing none (Quarto always does)")
     args = parser.parse_args(argv)
-    return {"check": cmd_check, "ledger": cmd_ledger, "exports": cmd_exports, "pin": cmd_pin,
+    return {"check": cmd_check, "ledger": cmd_ledger, "exports": cmd_exports, "pin": cmd_pin, "update": cmd_update,
             "coverage": cmd_coverage, "mutation": cmd_mutation, "render": cmd_render}[args.command](args)

@@ -10,7 +10,15 @@ from . import cache as analysis_cache
 from .register import Problem, RegisterError, load_all
 
 
-def pin(root: Path, update: list[str], note: str) -> int:
+def pin(root: Path, update: list[str] | None, note: str) -> int:
+    """`update` None: add pins for new results only. A list: also re-pin (or drop, for a result
+    no analysis gives any more) exactly the ids or prefixes it names. Nothing else changes."""
+    if update is not None and not update:
+        print("rederive pin: --update needs the ids (or prefixes ending in '.') of the results to re-pin; "
+              "`python -m rederive check` lists the moved ones, `python -m rederive update SOURCE --note ...` "
+              "re-pins those of one source", file=sys.stderr)
+        return 2
+    update = update or []
     if update and not note.strip():
         print("rederive pin: --update needs --note saying why the results moved", file=sys.stderr)
         return 2
@@ -53,12 +61,19 @@ def pin(root: Path, update: list[str], note: str) -> int:
         else:
             rows.append({"id": row_id, "value": old.value, "digits": old.digits, "note": old.note})
             moved.append(f"{row_id}: pinned {old.value}, now {text}")
-    dropped = sorted(set(existing) - set(current))
+    gone = sorted(set(existing) - set(current))
+    dropped = [row_id for row_id in gone if wanted(row_id)]
+    kept = [row_id for row_id in gone if not wanted(row_id)]
+    for row_id in kept:  # a pin is never removed unless named
+        old = existing[row_id]
+        rows.append({"id": row_id, "value": old.value, "digits": old.digits, "note": old.note})
     pins.write(root, rows)
-    print(f"pins: {added} added, {updated} updated, {len(dropped)} dropped (no analysis gives them)")
+    print(f"pins: {added} added, {updated} updated, {len(dropped)} dropped (named, and no analysis gives them)")
     for line in moved:
-        print(f"  moved, not updated: {line}")
-    return 1 if moved else 0
+        print(f"  moved, not updated: {line} (python -m rederive pin --update {line.split(':')[0]} --note ...)")
+    for row_id in kept:
+        print(f"  no analysis gives it, kept: {row_id} (python -m rederive pin --update {row_id} --note ... removes it)")
+    return 1 if moved or kept else 0
 
 
 def _is_float(value) -> bool:
