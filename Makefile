@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export QUARTO_PYTHON := $(CURDIR)/$(PY)
 
-.PHONY: report test check coverage mutation ledger bench clean browser
+.PHONY: report test check coverage mutation ledger bench clean browser release
 
 report: $(STAMP)
 	$(PY) -m rederive render
@@ -36,6 +36,16 @@ mutation: $(STAMP)
 
 ledger: $(STAMP)
 	$(PY) -m rederive ledger --format csv --output _book/ledger.csv
+
+# A release: `make release VERSION=x.y.z` bumps the version (pyproject.toml, which the front page's
+# "How to cite" reads, and CITATION.cff), records the ledger as releases/x.y.z.json (what
+# `rederive diff` and the "What changed" appendix compare with), commits, and tags vx.y.z.
+release: $(STAMP)
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=x.y.z"; exit 2; }
+	$(PY) -m rederive release $(VERSION)
+	git add pyproject.toml CITATION.cff releases/$(VERSION).json
+	git commit -m "Release $(VERSION): version bumped, its ledger recorded (releases/$(VERSION).json)"
+	git tag -a v$(VERSION) -m "Release $(VERSION)"
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py

@@ -1,4 +1,4 @@
-"""python -m rederive check | ledger | pin | update | coverage | mutation | render
+"""python -m rederive check | ledger | pin | update | diff | coverage | mutation | render
 
 Exit codes: 0 all outcomes as expected; 1 an outcome differs (a finding changed); 2 bad input
 (every problem listed, one line each, naming file, row and column); 3 an internal error (a bug
@@ -119,6 +119,53 @@ def cmd_update(args) -> int:
     from .updating import walk
     root = _root()
     return walk(root, load_or_exit(root), args.source, args.note)
+
+
+def cmd_diff(args) -> int:
+    import tomllib
+
+    from . import changes
+    root = _root()
+    rev = args.rev
+    if rev is None:
+        version = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+        rev = changes.previous_release(root, version)
+        if rev is None:
+            print(f"rederive diff: no release before {version} is recorded under {changes.RELEASES}/; "
+                  "name a git revision or a ledger export", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    try:
+        old, against = changes.load_rows(root, rev)
+    except changes.NoPreviousLedger as exc:
+        print(f"rederive diff: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    found = changes.compare(old, [r.to_csv() for r in load_or_exit(root).rows])
+    if args.format == "json":
+        import dataclasses
+        import json
+        print(json.dumps({"since": against, "changes": [dataclasses.asdict(c) for c in found]}, indent=2,
+                         ensure_ascii=False))
+    else:
+        print("\n".join(changes.lines(found, against)))
+    return EXIT_OK
+
+
+def cmd_release(args) -> int:
+    """Bump the version and record the release's ledger; only when every outcome is as expected."""
+    from . import changes
+    root = _root()
+    ledger = load_or_exit(root)
+    if ledger.unexpected():
+        print(f"rederive release: {len(ledger.unexpected())} unexpected outcome(s); python -m rederive check lists them",
+              file=sys.stderr)
+        return EXIT_MISMATCH
+    try:
+        written = changes.release(root, args.version, [r.to_csv() for r in ledger.rows])
+    except ValueError as exc:
+        print(f"rederive release: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"release {args.version}: wrote {', '.join(written)}")
+    return EXIT_OK
 
 
 def cmd_render(args) -> int:
@@ -247,6 +294,12 @@ def _main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("update", help="a source's new numbers: every consequence, old and new; --note accepts its moved results")
     p.add_argument("source", help="the source's id (a folder under data/)")
     p.add_argument("--note", default=None, help="what changed in the source; accepts the moved results that read it")
+    p = sub.add_parser("diff", help="what changed in the ledger since a release (a git tag or a ledger export)")
+    p.add_argument("rev", nargs="?", help="a git revision, a release version recorded under releases/, or a "
+                   "ledger export (JSON); default: the release before the current version")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p = sub.add_parser("release", help="bump the version (pyproject.toml, CITATION.cff) and record the ledger under releases/")
+    p.add_argument("version", help="x.y.z")
     p = sub.add_parser("coverage", help="account for every number each source document prints")
     p.add_argument("--all", action="store_true", help="list every unaccounted number (default: the first 40 per source)")
     p = sub.add_parser("mutation", help="perturb every printed number: is each caught by check or the quote test?")
@@ -256,5 +309,5 @@ def _main(argv: list[str] | None = None) -> int:
     p.add_argument("--fresh", action="store_true",
                    help="the fallback re-executes every chapter, reusing none (Quarto always does)")
     args = parser.parse_args(argv)
-    return {"check": cmd_check, "ledger": cmd_ledger, "exports": cmd_exports, "pin": cmd_pin, "update": cmd_update,
+    return {"check": cmd_check, "ledger": cmd_ledger, "exports": cmd_exports, "pin": cmd_pin, "update": cmd_update, "diff": cmd_diff, "release": cmd_release,
             "coverage": cmd_coverage, "mutation": cmd_mutation, "render": cmd_render}[args.command](args)

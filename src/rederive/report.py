@@ -100,10 +100,22 @@ class Report:
         title = f"{book['title']}: {book['subtitle']}" if book.get("subtitle") else book["title"]
         return citation(self.root, title, book["author"])
 
+    def changes(self) -> tuple[str | None, list]:
+        """(the previous release, every change of the ledger since it) (rederive.changes)."""
+        import tomllib
+        from . import changes
+        version = tomllib.loads((self.root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+        previous = changes.previous_release(self.root, version)
+        if previous is None:
+            return None, []
+        old, _ = changes.load_rows(self.root, previous)
+        return previous, changes.compare(old, [r.to_csv() for r in self.ledger.rows])
+
     def chapter_of(self, source: str) -> str | None:
         """The page (chapters/<name>.html) of the chapter about a source: the one whose setup names it."""
         import yaml
-        for chapter in yaml.safe_load((self.root / "_quarto.yml").read_text(encoding="utf-8"))["book"]["chapters"]:
+        book = yaml.safe_load((self.root / "_quarto.yml").read_text(encoding="utf-8"))["book"]
+        for chapter in [*book["chapters"], *book.get("appendices", [])]:
             if f'SOURCE = "{source}"' in (self.root / chapter).read_text(encoding="utf-8"):
                 return str(Path(chapter).with_suffix(".html"))
         return None

@@ -15,6 +15,7 @@ KNOWN_KEYS = {
     "project", "project.type", "project.output-dir", "project.execute-dir", "project.pre-render",
     "project.post-render",
     "book", "book.title", "book.subtitle", "book.author", "book.output-file", "book.chapters",
+    "book.appendices",
     "bibliography", "jupyter", "execute", "execute.echo", "execute.freeze",
     "citation", "citation.type", "google-scholar",
     "format", "format.html", "format.html.code-fold", "format.html.toc",
@@ -48,7 +49,7 @@ def _keys(mapping: dict, prefix: str = "") -> list[str]:
     for key, value in mapping.items():
         name = f"{prefix}{key}"
         out.append(name)
-        if isinstance(value, dict) and name not in ("book.chapters",):
+        if isinstance(value, dict) and name not in ("book.chapters", "book.appendices"):
             out.extend(_keys(value, f"{name}."))
     return out
 
@@ -81,9 +82,19 @@ def load_book(root: Path) -> Book:
     for entry in book.get("chapters") or []:
         items = entry.get("chapters", []) if isinstance(entry, dict) else [entry]
         chapters.extend(items)
-    missing = [c for c in chapters if not (root / c).exists()]
+    appendices = [a for a in book.get("appendices") or [] if isinstance(a, str)]
+    missing = [c for c in chapters + appendices if not (root / c).exists()]
     if not chapters or missing:
         raise RenderError(f"_quarto.yml: chapters missing: {missing or 'none listed'}")
+    for appendix in appendices:
+        # Quarto numbers appendices by letter (Appendix A); the fallback numbers only chapters,
+        # so it takes an appendix only when its title is unnumbered, where the two agree.
+        title = next((line for line in (root / appendix).read_text(encoding="utf-8").splitlines()
+                      if line.startswith("# ")), "")
+        if ".unnumbered" not in title and "{-" not in title.replace(" ", ""):
+            raise RenderError(f"_quarto.yml: appendix {appendix}: the fallback does not letter appendices as Quarto "
+                              "does; give its title {.unnumbered}, or render with Quarto")
+    chapters = chapters + appendices
     bib = config.get("bibliography")
     pre = project.get("pre-render") or []
     post = project.get("post-render") or []
