@@ -8,7 +8,7 @@ import yaml
 from conftest import ROOT
 
 CONFIG = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
-CHAPTERS = CONFIG["book"]["chapters"]
+CHAPTERS = CONFIG["book"]["chapters"] + CONFIG["book"].get("appendices", [])
 
 # Numbers that may appear in prose because they are definitions or illustrations, not results.
 ALLOWED = {"0.05", "5%", "1.96", "95%", "22.7%", "22.7", "22.65", "22.75", "22.8", "22.6", "18.0%", "50%",

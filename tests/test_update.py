@@ -1,0 +1,108 @@
+"""A source publishes new numbers: the update path (`rederive update`, `pin`, `diff`) on a copy of
+the project, never on this tree's data."""
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import SEEDS, copy_project, run_rederive
+
+SHUMILOV_DOC = "000_14131e3e41ddd69f.txt"
+OLD = "A total of 92 patients from 24 study sites were identified."
+NEW = "A total of 95 patients from 24 study sites were identified."
+
+
+def _pins(project: Path) -> dict[str, dict]:
+    text = (project / "data" / "analyses.csv").read_text(encoding="utf-8")
+    return {r["id"]: r for r in csv.DictReader(io.StringIO(text))}
+
+
+def test_pin_update_with_no_ids_refuses_and_changes_no_pin(project):
+    before = (project / "data" / "analyses.csv").read_bytes()
+    done = run_rederive(project, "pin", "--update", "--note", "something moved")
+    assert done.returncode == 2 and "needs the ids" in done.stderr
+    assert (project / "data" / "analyses.csv").read_bytes() == before
+
+
+def test_a_pin_that_no_analysis_gives_is_kept_until_named(project):
+    path = project / "data" / "analyses.csv"
+    path.write_text(path.read_text(encoding="utf-8") + "tongren_km.PFS.gone,1,,an old result\n", encoding="utf-8")
+    done = run_rederive(project, "pin")
+    assert done.returncode == 1 and "no analysis gives it, kept: tongren_km.PFS.gone" in done.stdout
+    assert "tongren_km.PFS.gone" in _pins(project)
+    done = run_rederive(project, "pin", "--update", "tongren_km.PFS.gone", "--note", "the result was withdrawn")
+    assert done.returncode == 0 and "1 dropped" in done.stdout
+    assert "tongren_km.PFS.gone" not in _pins(project)
+
+
+@pytest.mark.skipif(not SEEDS.exists(), reason="the source documents (../shared/seeds/) are not present; they are never shipped")
+def test_shumilov_92_to_95_update_on_a_copy_ends_with_check_at_0_and_the_data_independent_tests_pass(tmp_path):
+    # A copy laid out as a clone beside its documents: <tmp>/project and <tmp>/shared/seeds, so
+    # the copy's own tests find the copy's documents (tests/conftest.py: ROOT.parent/shared/seeds).
+    project = copy_project(tmp_path / "project")
+    seeds = tmp_path / "shared" / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    os.chmod(seeds / SHUMILOV_DOC, 0o644)
+    env = {"REDERIVE_SEEDS": str(seeds)}
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], cwd=project, check=True)
+
+    # 1. The publication's new version: the document says 95; the register still quotes 92.
+    doc = seeds / SHUMILOV_DOC
+    assert OLD in doc.read_text(encoding="utf-8")
+    doc.write_text(doc.read_text(encoding="utf-8").replace(OLD, NEW), encoding="utf-8")
+    done = run_rederive(project, "check", env=env)
+    assert done.returncode == 2
+    quote_lines = [l for l in done.stderr.splitlines() if "not verbatim" in l]
+    assert quote_lines and all(l.endswith("python -m rederive update shumilov2025") for l in quote_lines)
+
+    # 2. The register follows the document: every failing check line ends with its command.
+    claims = project / "data" / "shumilov2025" / "claims.csv"
+    text = claims.read_text(encoding="utf-8")
+    claims.write_text(text.replace(f"{OLD},92,", f"{NEW},95,").replace(OLD, NEW), encoding="utf-8")
+    done = run_rederive(project, "check", env=env)
+    assert done.returncode == 1
+    failing = [l for l in done.stdout.splitlines() if l.startswith("  ") and "expected" in l]
+    assert failing and all(" -> " in l and "python -m rederive" in l.rsplit(" -> ", 1)[1] for l in failing)
+
+    # 3. The walk-through: consequences shown, nothing written without a note.
+    pins_before = _pins(project)
+    shown = run_rederive(project, "update", "shumilov2025", env=env)
+    assert shown.returncode == 1 and "the report's results that moved" in shown.stdout
+    solutions = "shumilov_reconstructions.partition.solutions"
+    assert f"    {solutions}: {pins_before[solutions]['value']} -> " in shown.stdout  # old beside new
+    assert _pins(project) == pins_before
+    done = run_rederive(project, "update", "shumilov2025", "--note", "the publication now reports 95 patients", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert run_rederive(project, "check", env=env).returncode == 0
+
+    # Only results that read a Shumilov value moved, each with the note; no pin was removed.
+    ledger = {r["id"]: r for r in json.loads(run_rederive(project, "ledger", "--format", "json").stdout)}
+    shumilov_ids = {r["id"] for r in ledger.values() if r["source"] == "shumilov2025" and r["role"] != "analysis"}
+    after = _pins(project)
+    assert set(after) == set(pins_before)
+    changed = [i for i in after if after[i] != pins_before[i]]
+    assert solutions in changed
+    for row_id in changed:
+        assert after[row_id]["note"] == "shumilov2025 update: the publication now reports 95 patients"
+        assert set(ledger[row_id]["inputs"]) & shumilov_ids, row_id
+
+    # 4. The record of what changed lists the moved result with its note.
+    diff = json.loads(run_rederive(project, "diff", "0.1.0", "--format", "json").stdout)
+    moved = {c["id"]: c for c in diff["changes"] if c["kind"] == "report result moved"}
+    assert moved[solutions]["note"].endswith("95 patients")
+
+    # 5. The suite's data-independent checks, run in the updated copy against its documents.
+    subprocess.run([*git, "add", "-A"], cwd=project, check=True)
+    subprocess.run([*git, "commit", "-qm", "copy"], cwd=project, check=True)
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0",
+                           "tests/test_register.py", "tests/test_book.py",
+                           "tests/test_ledger.py::test_the_reports_own_results_are_ledger_rows_with_their_pins"],
+                          cwd=project, capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 0, done.stdout[-3000:]
