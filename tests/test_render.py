@@ -102,7 +102,8 @@ def test_the_fallback_site_has_a_page_per_chapter_with_navigation_search_and_cro
     # Oracle: Quarto's book layout (QUARTO-NOTES.md): index.html plus chapters/<chapter>.html.
     import yaml
     project, _ = rendered
-    chapters = yaml.safe_load((project / "_quarto.yml").read_text(encoding="utf-8"))["book"]["chapters"]
+    book = yaml.safe_load((project / "_quarto.yml").read_text(encoding="utf-8"))["book"]
+    chapters = book["chapters"] + book.get("appendices", [])
     pages = _pages(project)
     assert set(pages) == {c.replace(".qmd", ".html") for c in chapters}
     for page, html in pages.items():

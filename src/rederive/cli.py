@@ -1,4 +1,4 @@
-"""python -m rederive check | ledger | pin | update | diff | coverage | mutation | render
+"""python -m rederive check | ledger | pin | update | diff | release | new-source | coverage | mutation | render
 
 Exit codes: 0 all outcomes as expected; 1 an outcome differs (a finding changed); 2 bad input
 (every problem listed, one line each, naming file, row and column); 3 an internal error (a bug
@@ -168,6 +168,18 @@ def cmd_release(args) -> int:
     return EXIT_OK
 
 
+def cmd_new_source(args) -> int:
+    from .scaffold import ScaffoldError, new_source
+    try:
+        written = new_source(_root(), args.name, args.seed, args.short, args.title)
+    except ScaffoldError as exc:
+        print(f"rederive new-source: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print("wrote " + ", ".join(written))
+    print("next: README, 'Adding a source' (register rows, derivations, the chapter's prose, the bibliography entry)")
+    return EXIT_OK
+
+
 def cmd_render(args) -> int:
     from .render import render_project
     return render_project(_root(), force_fallback=args.fallback, reuse=not args.fresh)
@@ -300,6 +312,11 @@ def _main(argv: list[str] | None = None) -> int:
     p.add_argument("--format", choices=["text", "json"], default="text")
     p = sub.add_parser("release", help="bump the version (pyproject.toml, CITATION.cff) and record the ledger under releases/")
     p.add_argument("version", help="x.y.z")
+    p = sub.add_parser("new-source", help="scaffold a new source: register, modules, chapter, _quarto.yml, references.bib")
+    p.add_argument("name", help="the source's id, e.g. smith2026 (lower-case letters and digits)")
+    p.add_argument("--seed", required=True, help="the file name of its document in the seeds folder")
+    p.add_argument("--short", help="its short name, e.g. 'Smith 2026'")
+    p.add_argument("--title", help="what it is, one line")
     p = sub.add_parser("coverage", help="account for every number each source document prints")
     p.add_argument("--all", action="store_true", help="list every unaccounted number (default: the first 40 per source)")
     p = sub.add_parser("mutation", help="perturb every printed number: is each caught by check or the quote test?")
@@ -310,4 +327,5 @@ def _main(argv: list[str] | None = None) -> int:
                    help="the fallback re-executes every chapter, reusing none (Quarto always does)")
     args = parser.parse_args(argv)
     return {"check": cmd_check, "ledger": cmd_ledger, "exports": cmd_exports, "pin": cmd_pin, "update": cmd_update, "diff": cmd_diff, "release": cmd_release,
+            "new-source": cmd_new_source,
             "coverage": cmd_coverage, "mutation": cmd_mutation, "render": cmd_render}[args.command](args)
