@@ -162,6 +162,18 @@ def test_two_renders_of_the_same_tree_are_byte_identical(rendered):
     assert [name for name in first if first[name] != second[name]] == []
 
 
+def test_a_render_with_nothing_changed_writes_nothing_and_keeps_the_book(rendered):
+    # Oracle: the book's files before and after, byte for byte, and the render log: every chapter
+    # reused, no pandoc, Typst or Pagefind step (the build key matches the published book's).
+    project, _ = rendered
+    before = _snapshot(project)
+    done = run_rederive(project, "render", "--fallback")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "nothing changed since the last render" in done.stdout and "writing HTML" not in done.stdout
+    assert "executing" not in done.stdout
+    assert _snapshot(project) == before
+
+
 def _printed_numbers_on_the_front_page(project) -> int:
     """The front page's "N printed numbers" sentence, read from the published HTML."""
     html = (project / "_book" / "index.html").read_text(encoding="utf-8")

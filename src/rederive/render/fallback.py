@@ -21,7 +21,9 @@ from .config import Book, load_book
 from .errors import RenderError
 from .execute import Block, Chapter, check_cell_options, execute_chapter
 from . import site
-from .publish import discard, publish, staged_figures, staging_folder
+from ..cache import data_fingerprint
+from .incremental import _write_atomically
+from .publish import OUTPUT_DIR, discard, publish, staged_figures, staging_folder
 
 ASSETS = Path(__file__).parent / "assets"
 BANNER = ("::: {.callout-warning title=\"Rendered without Quarto\"}\nThis copy was rendered by the "
@@ -368,6 +370,16 @@ def render(root: Path, reuse: bool = True) -> None:
 
         from .incremental import PageCache
         cache = PageCache(root, reuse)
+        # Everything the published book is made of: when it is what the last published render was
+        # made of (and that book is still there), nothing is written again.
+        build_key = cache.key(*(m for m, _ in page_markdown), typst_markdown, _title_page_note(root, book),
+                              _typst_preamble(book), (root / "_quarto.yml").read_bytes(),
+                              book.bibliography.read_bytes() if book.bibliography else b"",
+                              data_fingerprint(root), *(b for c in chapters for _, b in sorted(c.figures.items())))
+        if reuse and _published_key(root) == build_key:
+            print(f"nothing changed since the last render: {OUTPUT_DIR}/ is current", flush=True)
+            discard(staging)
+            return
         # pandoc runs once per page and once for the PDF's Typst, two at a time, the longest first
         with ThreadPoolExecutor(max_workers=WORKERS) as pool:
             typst_job = pool.submit(_pandoc, typst_markdown, "typst", book, staging,
@@ -384,6 +396,20 @@ def render(root: Path, reuse: bool = True) -> None:
             search.result()
         _run_scripts(root, book.post_render, "post-render", {"QUARTO_PROJECT_OUTPUT_DIR": staging.name})
         publish(staging, root)
+        _write_atomically(root / PUBLISHED_KEY, build_key.encode())
     except BaseException:
         discard(staging)
         raise
+
+
+PUBLISHED_KEY = ".rederive/published-build"
+
+
+def _published_key(root: Path) -> str | None:
+    """The build key of the book in _book/, if it is there."""
+    if not (root / OUTPUT_DIR / "index.html").is_file():
+        return None
+    try:
+        return (root / PUBLISHED_KEY).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
