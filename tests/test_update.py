@@ -106,3 +106,20 @@ def test_shumilov_92_to_95_update_on_a_copy_ends_with_check_at_0_and_the_data_in
                            "tests/test_ledger.py::test_the_reports_own_results_are_ledger_rows_with_their_pins"],
                           cwd=project, capture_output=True, text=True, timeout=1200)
     assert done.returncode == 0, done.stdout[-3000:]
+
+
+def test_a_release_bumps_the_version_in_both_files_records_its_ledger_and_diffs_to_nothing(project):
+    # Oracle: the version lines of pyproject.toml and CITATION.cff, and the ledger's own ids.
+    assert run_rederive(project, "release", "1.2").returncode == 2
+    assert run_rederive(project, "release", "0.0.1").returncode == 2  # before the current version
+    done = run_rederive(project, "release", "9.9.9")
+    assert done.returncode == 0, done.stderr
+    assert 'version = "9.9.9"' in (project / "pyproject.toml").read_text(encoding="utf-8")
+    assert "\nversion: 9.9.9\n" in (project / "CITATION.cff").read_text(encoding="utf-8")
+    recorded = json.loads((project / "releases" / "9.9.9.json").read_text(encoding="utf-8"))
+    ledger = json.loads(run_rederive(project, "ledger", "--format", "json").stdout)
+    assert [r["id"] for r in recorded] == [r["id"] for r in ledger]
+    done = run_rederive(project, "diff", "9.9.9")
+    assert done.returncode == 0 and done.stdout.startswith("changes since release 9.9.9 (releases/9.9.9.json): 0")
+    bad = run_rederive(project, "diff", "no-such-revision")
+    assert bad.returncode == 2 and "neither a ledger export" in bad.stderr

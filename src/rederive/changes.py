@@ -171,9 +171,8 @@ def release(root: Path, version: str, rows: list[dict]) -> list[str]:
         raise ValueError(f"VERSION must be x.y.z, not {version!r}")
     texts = {name: (root / name).read_text(encoding="utf-8") for name in _VERSION_LINES}
     current = _VERSION_LINES["pyproject.toml"].search(texts["pyproject.toml"]).group(2)
-    recorded = releases(root)
-    if version_key(version) < version_key(current) or (version == current and version in recorded):
-        raise ValueError(f"{version} is not after the current version {current}")
+    if version_key(version) < version_key(current):  # the same version again records its ledger afresh
+        raise ValueError(f"{version} is before the current version {current}")
     for name, pattern in _VERSION_LINES.items():
         new, n = pattern.subn(lambda m: f"{m.group(1)}{version}{m.group(3)}", texts[name], count=1)
         if n != 1:
