@@ -23,6 +23,10 @@ def _pins(project: Path) -> dict[str, dict]:
     return {r["id"]: r for r in csv.DictReader(io.StringIO(text))}
 
 
+def _git(project: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=project, check=True)
+
+
 def test_pin_update_with_no_ids_refuses_and_changes_no_pin(project):
     before = (project / "data" / "analyses.csv").read_bytes()
     done = run_rederive(project, "pin", "--update", "--note", "something moved")
@@ -50,8 +54,7 @@ def test_shumilov_92_to_95_update_on_a_copy_ends_with_check_at_0_and_the_data_in
     shutil.copytree(SEEDS, seeds)
     os.chmod(seeds / SHUMILOV_DOC, 0o644)
     env = {"REDERIVE_SEEDS": str(seeds)}
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
-    subprocess.run([*git, "init", "-q"], cwd=project, check=True)
+    _git(project, "init", "-q")
 
     # 1. The publication's new version: the document says 95; the register still quotes 92.
     doc = seeds / SHUMILOV_DOC
@@ -99,8 +102,8 @@ def test_shumilov_92_to_95_update_on_a_copy_ends_with_check_at_0_and_the_data_in
     assert moved[solutions]["note"].endswith("95 patients")
 
     # 5. The suite's data-independent checks, run in the updated copy against its documents.
-    subprocess.run([*git, "add", "-A"], cwd=project, check=True)
-    subprocess.run([*git, "commit", "-qm", "copy"], cwd=project, check=True)
+    _git(project, "add", "-A")
+    _git(project, "commit", "-qm", "copy")
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0",
                            "tests/test_register.py", "tests/test_book.py",
                            "tests/test_ledger.py::test_the_reports_own_results_are_ledger_rows_with_their_pins"],
