@@ -177,20 +177,21 @@ class Report:
 
 
 def md_table(frame: pd.DataFrame, caption: str | None = None, markdown: tuple[str, ...] = ()):
-    """A pandas table as Markdown (pipe table), which Quarto and pandoc render in every format.
-    A caption here (pandoc's `: caption` line) gives an unnumbered table; a numbered one takes its
-    caption from the cell's `tbl-cap` and a `tbl-` label instead. Every text cell is shown as text
-    (rederive.escape), except in the columns named in `markdown`, which the chapter built as
-    Markdown on purpose (an anchor, a link) from text it escaped itself."""
+    """A pandas table as Markdown (a pipe table laid out to fit the page: rederive.table_layout),
+    which Quarto and pandoc render in every format. A caption here (pandoc's `: caption` line)
+    gives an unnumbered table; a numbered one takes its caption from the cell's `tbl-cap` and a
+    `tbl-` label instead. Every text cell is shown as text (rederive.escape), except in the
+    columns named in `markdown`, which the chapter built as Markdown on purpose (an anchor, a
+    link) from text it escaped itself. Cells are shown as the chapter formatted them."""
     from IPython.display import Markdown
+
+    from .table_layout import pipe_table
     safe = frame.copy()
     for column in safe.columns:
         if column not in markdown:
             safe[column] = safe[column].map(lambda v: escape.markdown(v) if isinstance(v, str) else v)
     safe.columns = [c if c in markdown else escape.markdown(c) for c in safe.columns]
-    # Cells are shown as the chapter formatted them: tabulate must not re-read "3.0" as 3.
-    table = safe.to_markdown(index=False, disable_numparse=True)
-    return Markdown(table + (f"\n\n: {caption}" if caption else ""))
+    return Markdown(pipe_table(safe) + (f"\n\n: {caption}" if caption else ""))
 
 
 def md_list(items: list[str]):

@@ -247,7 +247,6 @@ def _typst_preamble(book: Book) -> str:
         "#show outline: it => { pagebreak(weak: true); it }",  # the title page stands alone
         "#show figure.caption: it => it.body",  # captions carry Quarto-style numbers already
         "#show figure.where(kind: table): set block(breakable: true)",  # long tables break across pages
-        "#show table: set text(size: 8pt)",
     ])
 
 

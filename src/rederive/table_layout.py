@@ -1,0 +1,102 @@
+"""How every table of the book is laid out: one pipe table, written so that it fits the PDF page.
+
+Pandoc (and Quarto, which uses it) gives a pipe table relative column widths from the dashes of
+its separator line when any line is longer than 72 characters, in HTML and Typst alike. What no
+tool does is choose those widths from the content, which is this module: a column is never
+narrower than its longest unbreakable word (so no cell runs into its neighbour in print), and the
+room left over goes to the columns with the most text. A table whose unbreakable words alone do
+not fit the page's width is turned (rows become columns) when that fits; otherwise it is refused,
+naming its columns, so that no table is squeezed into overprinting.
+
+The print styling that goes with it (table text size, cell inset, no justified text, a break
+opportunity after each underscore of an id) is in the Typst header of _quarto.yml; the web styling
+(no scroll box of its own, one horizontal scrollbar, the caption in view) in theme/book.css.
+"""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+# The width a table's cells have to share, in ems of the table's text (7.5 pt): an A4 text column
+# of about 450 pt, less each column's inset, with room to spare for Quarto's own page margins.
+PAGE_EMS = 54.0
+INSET_EMS = 0.8  # 3 pt either side of each cell, at 7.5 pt
+LONGEST_WANTED_EMS = 28.0  # a column wider than this is given no more room than this
+_BREAKS = re.compile(r"[\s_]+|(?<=[/-])(?=[A-Za-z])")  # where a line may break (Typst: spaces; `_` gets a zero-width space)
+_NUMERIC = re.compile(r"^[<>≤≥=~]?\s*[-−–]?[\d.,]+\s*%?$")
+
+
+class TableTooWide(ValueError):
+    pass
+
+
+def ems(text: str) -> float:
+    """A text's width, roughly, in ems of a proportional serif font (capitals and digits wider
+    than lower case). Errs wide: a column a little wider than needed costs nothing."""
+    return sum(0.72 if c.isupper() or c in "MW%@" else 0.56 if c.isdigit() else 0.3 if c in " .,;:'()|!il" else 0.52
+               for c in text)
+
+
+def _longest_word(text: str) -> float:
+    return max((ems(w) for w in _BREAKS.split(text) if w), default=0.0)
+
+
+def column_widths(frame: pd.DataFrame) -> list[float] | None:
+    """Each column's share of the page (summing to 1), or None when the columns' longest words
+    alone do not fit the page."""
+    columns = [str(c) for c in frame.columns]
+    cells = [[str(v) for v in frame[c]] for c in frame.columns]
+    least = [max([_longest_word(h) * 1.08] + [_longest_word(v) for v in col]) + 0.2 for h, col in zip(columns, cells)]
+    wanted = [max([least_i] + [min(ems(v), LONGEST_WANTED_EMS) for v in col])
+              for least_i, col in zip(least, cells)]
+    room = PAGE_EMS - INSET_EMS * len(columns)
+    if sum(least) > room:
+        return None
+    if sum(wanted) <= room:
+        widths = wanted
+    else:
+        spare = room - sum(least)
+        more = [w - m for w, m in zip(wanted, least)]
+        widths = [m + spare * x / sum(more) for m, x in zip(least, more)]
+    total = sum(widths)
+    return [w / total for w in widths]
+
+
+def turned(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows as columns: the first column's values become the header, the other headers the first
+    column (a wide, short table, such as one row per source, read down instead of across)."""
+    first = frame.columns[0]
+    out = frame.set_index(first).T.reset_index()
+    out.columns = [""] + [str(c) for c in out.columns[1:]]
+    return out
+
+
+def is_numeric(column: pd.Series) -> bool:
+    values = [str(v) for v in column if str(v) not in ("", "nan", "None")]
+    return bool(values) and all(_NUMERIC.match(v) for v in values)
+
+
+def pipe_table(frame: pd.DataFrame) -> str:
+    """The frame (its cells already Markdown) as a pipe table whose separator line carries the
+    column widths; numeric columns right-aligned. Turned when only that makes it fit; refused
+    (TableTooWide) when neither way fits."""
+    widths = column_widths(frame)
+    if widths is None:
+        turned_frame = turned(frame)
+        widths = column_widths(turned_frame)
+        if widths is None:
+            raise TableTooWide(f"a table with columns {', '.join(map(str, frame.columns))} does not fit a page "
+                               "either way round: give it fewer columns (the detail belongs in the ledger)")
+        frame = turned_frame
+    dashes = [max(3, round(100 * w)) for w in widths]
+    header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    rule = "|" + "|".join(("-" * (d - 1) + ":") if is_numeric(frame[c]) else (":" + "-" * (d - 1))
+                          for c, d in zip(frame.columns, dashes)) + "|"
+    body = ["| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *body])
+
+
+def _cell(value) -> str:
+    text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+    return " ".join(text.split())  # cells come escaped (rederive.escape), "|" included
