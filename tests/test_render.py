@@ -237,6 +237,20 @@ def test_the_fallback_refuses_a_cell_option_it_does_not_implement_by_name(render
     assert done.returncode == 1 and "tbl-colwidths" in done.stderr and "methods.qmd" in done.stderr
 
 
+def test_the_fallback_refuses_the_inline_forms_quarto_prints_as_source_text_naming_file_and_line(rendered):
+    # Oracle: QUARTO-NOTES.md (Quarto 1.10.18): an inline expression right after another, and one
+    # whose value is empty, come out as source text; the fallback must refuse both. The first is
+    # refused by its text before any chapter runs; "abc"[:0] gives "" only when evaluated.
+    project, _ = rendered
+    methods = project / "chapters" / "methods.qmd"
+    line = len(methods.read_text(encoding="utf-8").splitlines()) + 2
+    for inline, said in (("`{python} 'a'``{python} 'b'`", "follows another directly"),
+                         ('`{python} "abc"[:0]`', "its value is ''")):
+        with edited(methods, lambda text: text + f"\nSee {inline}.\n"):
+            done = run_rederive(project, "render", "--fallback")
+        assert done.returncode == 1 and f"chapters/methods.qmd:{line}" in done.stderr and said in done.stderr, done.stderr[-800:]
+
+
 def test_the_fallback_refuses_a_quarto_yml_key_it_does_not_implement_by_name(rendered):
     project, _ = rendered
     with edited(project / "_quarto.yml", lambda text: text.replace("    toc: true\n", "    toc: true\n    number-depth: 2\n", 1)):

@@ -35,7 +35,11 @@ class Chapter:
 
 _OPTION_LINE = re.compile(r"^#\|\s?(.*)$")
 _INLINE = re.compile(r"`\{python\}\s+([^`]+?)\s*`")
+# A falsy value (an empty string, 0, None, False) Quarto prints as the expression's source text
+# (rederive.render.inline): refused here, as the value is known only when evaluated.
 _INLINE_CODE = """__inline_value = ({expr})
+if isinstance(__inline_value, (str, int, float, type(None))) and not __inline_value:
+    raise ValueError(f"its value is {{__inline_value!r}}, which Quarto prints as the expression's source text")
 __inline_markdown = getattr(__inline_value, "_repr_markdown_", None)
 print(__inline_markdown() if __inline_markdown else (__inline_value if isinstance(__inline_value, str) else repr(__inline_value)), end="")
 del __inline_value, __inline_markdown"""
@@ -189,7 +193,10 @@ def _evaluate_inline(client, markdown: str, rel: str) -> str:
         try:
             client.execute_cell(cell, 0)
         except Exception:
-            raise RenderError(f"{rel}: inline expression `{match.group(1)}`: {_error_text(cell.outputs)}") from None
+            from .inline import line_of_expression
+            line = line_of_expression(Path(client.resources["metadata"]["path"]), rel, match.group(0))
+            raise RenderError(f"{rel}{f':{line}' if line else ''}: inline expression `{match.group(1)}`: "
+                              f"{_error_text(cell.outputs)}") from None
         return "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
 
     return _INLINE.sub(value, markdown)

@@ -21,6 +21,7 @@ from .config import Book, load_book
 from .errors import RenderError
 from .execute import Block, Chapter, check_cell_options, execute_chapter
 from . import site
+from .inline import check_inline_expressions
 from .publish import discard, publish, staged_figures, staging_folder
 
 ASSETS = Path(__file__).parent / "assets"
@@ -284,6 +285,7 @@ def _execute_all(root: Path, rels: list[str], reuse: bool) -> list[Chapter]:
 
     for rel in rels:
         check_cell_options(root, rel)
+        check_inline_expressions(root, rel)
     cache = ChapterCache(root)
     kept = {}
     why = {}
