@@ -64,11 +64,12 @@ def column_widths(frame: pd.DataFrame) -> list[float] | None:
 
 
 def turned(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows as columns: the first column's values become the header, the other headers the first
-    column (a wide, short table, such as one row per source, read down instead of across)."""
+    """Rows as columns: the first column's values become the header, under that column's name,
+    and the other headers the first column (a wide, short table, such as one row per source, read
+    down instead of across)."""
     first = frame.columns[0]
     out = frame.set_index(first).T.reset_index()
-    out.columns = [""] + [str(c) for c in out.columns[1:]]
+    out.columns = [str(first)] + [str(c) for c in out.columns[1:]]
     return out
 
 

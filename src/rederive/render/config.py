@@ -17,7 +17,8 @@ KNOWN_KEYS = {
     "book", "book.title", "book.subtitle", "book.author", "book.output-file", "book.chapters",
     "bibliography", "jupyter", "execute", "execute.echo", "execute.freeze",
     "citation", "citation.type", "google-scholar",
-    "format", "format.html", "format.html.code-fold", "format.html.toc",
+    "format", "format.html", "format.html.code-fold", "format.html.toc", "format.html.css",
+    "format.html.include-after-body",
     "format.typst", "format.typst.echo", "format.typst.toc", "format.typst.papersize",
     "format.typst.include-in-header", "format.typst.include-in-header.text",
 }
@@ -41,6 +42,8 @@ class Book:
     google_scholar: bool = False
     typst_papersize: str = "us-letter"
     typst_header: str = ""
+    html_css: tuple[Path, ...] = ()
+    html_after_body: tuple[Path, ...] = ()
 
 
 def _keys(mapping: dict, prefix: str = "") -> list[str]:
@@ -51,6 +54,15 @@ def _keys(mapping: dict, prefix: str = "") -> list[str]:
         if isinstance(value, dict) and name not in ("book.chapters",):
             out.extend(_keys(value, f"{name}."))
     return out
+
+
+def _paths(root: Path, value) -> tuple[Path, ...]:
+    """A key that takes one file or a list of files (css, include-after-body), as paths."""
+    names = [value] if isinstance(value, str) else list(value or [])
+    missing = [n for n in names if not (root / n).is_file()]
+    if missing:
+        raise RenderError(f"_quarto.yml: no such file: {', '.join(missing)}")
+    return tuple(root / n for n in names)
 
 
 def load_book(root: Path) -> Book:
@@ -101,4 +113,6 @@ def load_book(root: Path) -> Book:
         google_scholar=bool(config.get("google-scholar", False)),
         typst_papersize=str(typst.get("papersize", "us-letter")),
         typst_header=str((typst.get("include-in-header") or {}).get("text", "")),
+        html_css=_paths(root, html.get("css")),
+        html_after_body=_paths(root, html.get("include-after-body")),
     )

@@ -25,7 +25,8 @@ from .inline import check_inline_expressions
 from .publish import discard, publish, staged_figures, staging_folder
 
 ASSETS = Path(__file__).parent / "assets"
-BANNER = ("::: {.callout-warning title=\"Rendered without Quarto\"}\nThis copy was rendered by the "
+# data-pagefind-ignore: the notice is about the copy, not the report; search must not find it
+BANNER = ("::: {.callout-warning title=\"Rendered without Quarto\" data-pagefind-ignore=\"all\"}\nThis copy was rendered by the "
           "fallback path (jupytext, nbclient, pandoc, typst) because Quarto was not installed. "
           "The numbers are computed by the same code; the layout differs from the Quarto book.\n:::")
 
@@ -179,7 +180,7 @@ def _code_block_markdown(block: Block, fmt: str, book: Book, labels: dict, figur
     if echo and block.text.strip():
         code = f"```python\n{block.text.strip()}\n```"
         if fmt == "html" and book.html_code_fold:
-            code = f'<details class="code-fold"><summary>Code</summary>\n\n{code}\n\n</details>'
+            code = f'<details class="code-fold" data-pagefind-ignore="all"><summary>Code</summary>\n\n{code}\n\n</details>'
         parts.append(code)
     if opts.get("output", True) is not False:
         outputs = [_output_markdown(o, fmt, figures, f"{stem}-{i}") for i, o in enumerate(block.outputs)]
@@ -192,13 +193,14 @@ def _code_block_markdown(block: Block, fmt: str, book: Book, labels: dict, figur
             caption = f"{labels[label]}: {opts.get('fig-cap', '')}"
             path = images[0][4:-1]
             alt = str(opts.get("fig-alt", "")).replace("\\", "\\\\").replace('"', '\\"')
-            attributes = f'#{label} width=100%' + (f' alt="{alt}"' if alt else "")
+            # on screen a figure is shown at its natural size (theme/book.css); in print, the text width
+            attributes = f'#{label}' + (" width=100%" if fmt != "html" else "") + (f' alt="{alt}"' if alt else "")
             outputs = [o for o in outputs if o is not images[0]] + [f"![{caption}]({path}){{{attributes}}}"]
         elif opts.get("fig-cap"):  # a captioned figure without a label: Quarto leaves it unnumbered
             images = [o for o in outputs if o.startswith("![](")]
             alt = str(opts.get("fig-alt", "")).replace("\\", "\\\\").replace('"', '\\"')
             outputs = [o for o in outputs if not o.startswith("![](")] + [
-                f"![{opts['fig-cap']}]({image[4:-1]}){{width=100%" + (f' alt="{alt}"' if alt else "") + "}"
+                f"![{opts['fig-cap']}]({image[4:-1]}){{" + ("width=100%" if fmt != "html" else "") + (f' alt="{alt}"' if alt else "") + "}"
                 for image in images]
         elif label.startswith("tbl-"):
             caption = f"{labels[label]}: {opts.get('tbl-cap', '')}"
@@ -232,6 +234,14 @@ def _check_citations(markdown: str, bibliography: Path | None) -> None:
     unknown = sorted(cited - known)
     if unknown:
         raise RenderError(f"citation key(s) not in the bibliography: {', '.join(unknown)}")
+
+
+def _references_section(markdown: str) -> str:
+    """A page's references under a second-level heading (citeproc fills the refs div), where
+    pandoc's reference-section-title would add a second h1 to the page."""
+    text = _FENCE.sub("", markdown)
+    cites = any(not re.match(r"(fig|tbl|sec)-", m) for m in _CITATION.findall(text))
+    return "\n\n## References {.unnumbered}\n\n::: {#refs}\n:::\n" if cites else ""
 
 
 def _typst_preamble(book: Book) -> str:
@@ -361,7 +371,7 @@ def render(root: Path, reuse: bool = True) -> None:
             markdown = BANNER + "\n\n" + _resolve_xrefs(
                 _chapter_markdown(chapter, "html", book, labels, staging), labels, chapter.path, link)
             _check_citations(markdown, book.bibliography)
-            page_markdown.append((markdown, page))
+            page_markdown.append((markdown + _references_section(markdown), page))
         typst_chapters = [_for_format(c, "typst") for c in chapters]
         typst_labels = _number_labels(typst_chapters)[0]
         typst_markdown = _book_markdown(typst_chapters, "typst", book, typst_labels, staging)
