@@ -185,11 +185,11 @@ def md_table(frame: pd.DataFrame, caption: str | None = None, markdown: tuple[st
     link) from text it escaped itself. Cells are shown as the chapter formatted them."""
     from IPython.display import Markdown
 
-    from .table_layout import pipe_table
+    from .table_layout import break_long_words, pipe_table
     safe = frame.copy()
     for column in safe.columns:
         if column not in markdown:
-            safe[column] = safe[column].map(lambda v: escape.markdown(v) if isinstance(v, str) else v)
+            safe[column] = safe[column].map(lambda v: escape.markdown(break_long_words(v)) if isinstance(v, str) else v)
     safe.columns = [c if c in markdown else escape.markdown(c) for c in safe.columns]
     return Markdown(pipe_table(safe) + (f"\n\n: {caption}" if caption else ""))
 

@@ -23,12 +23,23 @@ import pandas as pd
 PAGE_EMS = 54.0
 INSET_EMS = 0.8  # 3 pt either side of each cell, at 7.5 pt
 LONGEST_WANTED_EMS = 28.0  # a column wider than this is given no more room than this
-_BREAKS = re.compile(r"[\s_]+|(?<=[/-])(?=[A-Za-z])")  # where a line may break (Typst: spaces; `_` gets a zero-width space)
+_BREAKS = re.compile(r"[\s_\u200b]+|(?<=[/-])(?=[A-Za-z])")  # where a line may break (Typst: spaces; `_` gets a zero-width space)
 _NUMERIC = re.compile(r"^[<>≤≥=~]?\s*[-−–]?[\d.,]+\s*%?$")
+
+
+LONGEST_WORD = 24  # characters: a longer run without a break (a URL, pasted markup) gets break points
 
 
 class TableTooWide(ValueError):
     pass
+
+
+def break_long_words(text: str) -> str:
+    """A zero-width space every LONGEST_WORD characters of a run that has no break opportunity,
+    so that it wraps in its column instead of running into the next (plain text, before escaping)."""
+    def split(word: str) -> str:
+        return "\u200b".join(word[i:i + LONGEST_WORD] for i in range(0, len(word), LONGEST_WORD))
+    return re.sub(r"[^\s_/]{%d,}" % (LONGEST_WORD + 1), lambda m: split(m.group(0)), text)
 
 
 def ems(text: str) -> float:
@@ -38,8 +49,14 @@ def ems(text: str) -> float:
                for c in text)
 
 
+def shown(markdown: str) -> str:
+    """A cell's Markdown as it is shown: no attributes ({#row-x}), link targets or escapes."""
+    text = re.sub(r"\{[#.][^}]*\}|\]\([^)]*\)", "", markdown)
+    return re.sub(r"\\(.)", r"\1", text.replace("[", "").replace("]", ""))
+
+
 def _longest_word(text: str) -> float:
-    return max((ems(w) for w in _BREAKS.split(text) if w), default=0.0)
+    return max((ems(w) for w in _BREAKS.split(shown(text)) if w), default=0.0)
 
 
 def column_widths(frame: pd.DataFrame) -> list[float] | None:
@@ -48,7 +65,7 @@ def column_widths(frame: pd.DataFrame) -> list[float] | None:
     columns = [str(c) for c in frame.columns]
     cells = [[str(v) for v in frame[c]] for c in frame.columns]
     least = [max([_longest_word(h) * 1.08] + [_longest_word(v) for v in col]) + 0.2 for h, col in zip(columns, cells)]
-    wanted = [max([least_i] + [min(ems(v), LONGEST_WANTED_EMS) for v in col])
+    wanted = [max([least_i] + [min(ems(shown(v)), LONGEST_WANTED_EMS) for v in col])
               for least_i, col in zip(least, cells)]
     room = PAGE_EMS - INSET_EMS * len(columns)
     if sum(least) > room:

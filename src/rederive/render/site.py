@@ -63,7 +63,7 @@ def sidebar(pages: list[Page], current: Page, book_title: str) -> str:
 {items}
 </ol>
 </nav>
-<main id="main" data-pagefind-body>
+<main id="main" data-pagefind-body data-pagefind-meta="image:">
 """
 
 
