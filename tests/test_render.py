@@ -355,11 +355,12 @@ def test_every_page_loads_in_a_browser_with_working_links_images_and_search(brow
 
 def test_the_ledger_filters_to_one_source_in_a_browser(browser):
     # Oracle: the table's own row count and the Source column after choosing one source in its
-    # pane: 31 numbers of the Tongren preprint carry a check (the ledger export says the same).
+    # pane: every ledger row of the Tongren preprint, inputs and own results included (the ledger
+    # export's count).
     import json
     chromium, base, project = browser
     rows = json.loads((project / "_book" / "ledger.json").read_text(encoding="utf-8"))
-    expected = sum(r["source"] == "tongren2025" and r["check"] not in ("none", "pin") for r in rows)
+    expected = sum(r["source"] == "tongren2025" for r in rows)
     page = chromium.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(base + "chapters/ledger.html")
     page.wait_for_selector("#ledger-table tbody tr", timeout=15000)
@@ -368,6 +369,24 @@ def test_the_ledger_filters_to_one_source_in_a_browser(browser):
     page.wait_for_function(f"document.querySelector('.dt-info').innerText.includes('of {expected} entries')", timeout=10000)
     shown = set(page.eval_on_selector_all("#ledger-table tbody tr td:first-child", "els => els.map(e => e.innerText)"))
     assert shown == {"Beijing Tongren preprint"}
+
+
+def test_the_ledger_sorts_by_a_click_on_a_header_and_loads_its_script_from_one_shared_file(browser):
+    # Oracle: the Printed column's header, clicked on its text (not on the sort icon): the table
+    # reports that column as sorted (aria-sort), and the first row then holds the smallest id of
+    # the sorted column's order; the page loads DataTables from site_libs/itables/, not inlined.
+    chromium, base, project = browser
+    page = chromium.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(base + "chapters/ledger.html")
+    page.wait_for_selector("#ledger-table tbody tr", timeout=15000)
+    page.locator("#ledger-table thead th", has_text="Id").first.locator(".dt-column-title").click()
+    page.wait_for_function("document.querySelector('#ledger-table thead th[aria-sort]') !== null", timeout=5000)
+    first = page.eval_on_selector("#ledger-table tbody tr td:nth-child(2)", "e => e.innerText")
+    ids = sorted(page.eval_on_selector_all("#ledger-table tbody tr td:nth-child(2)", "els => els.map(e => e.innerText)"))
+    assert first == ids[0]
+    html = (project / "_book" / "chapters" / "ledger.html").read_text(encoding="utf-8")
+    assert "../site_libs/itables/dt_bundle.js" in html and (project / "_book" / "site_libs" / "itables" / "dt_bundle.js").exists()
+    assert len(html) < 1_000_000, len(html)
 
 
 def test_a_pdf_table_longer_than_a_page_breaks_across_pages(rendered):
@@ -443,10 +462,15 @@ def test_every_finding_id_is_in_the_pdf_text(rendered):
 
 
 HIDDEN_TABLE_CONTENT = """() => [...document.querySelectorAll('main table')].flatMap(t => {
-  const s = getComputedStyle(t), out = [], name = t.closest('[id]') ? t.closest('[id]').id : 'table';
+  const s = getComputedStyle(t), out = [], name = t.id || (t.closest('[id]') ? t.closest('[id]').id : 'table');
   if (t.scrollHeight > t.clientHeight + 2 && s.overflowY !== 'visible') out.push(name + ': rows hidden in its own scroll box');
-  if (t.scrollWidth > t.clientWidth + 2 && !['auto', 'scroll'].includes(s.overflowX)) out.push(name + ': columns cut off, no scrollbar');
-  if (t.getBoundingClientRect().right > document.documentElement.clientWidth + 2) out.push(name + ': runs past the page');
+  let scroller = t;  // the nearest box (the table or an ancestor) that scrolls sideways
+  while (scroller && !['auto', 'scroll'].includes(getComputedStyle(scroller).overflowX)) scroller = scroller.parentElement;
+  const right = t.getBoundingClientRect().right;
+  if (!scroller && (t.scrollWidth > t.clientWidth + 2 || right > document.documentElement.clientWidth + 2))
+    out.push(name + ': columns cut off or past the page, with no scrollbar');
+  if (scroller && scroller.getBoundingClientRect().right > document.documentElement.clientWidth + 2)
+    out.push(name + ': its scroll box runs past the page');
   return out;
 })"""
 

@@ -90,7 +90,8 @@ def cmd_ledger(args) -> int:
 
 
 def cmd_exports(args) -> int:
-    """ledger.csv and ledger.json into the render's output folder (Quarto's post-render)."""
+    """ledger.csv and ledger.json, and the interactive table's script, into the render's output
+    folder (Quarto's post-render)."""
     import os
 
     from .store import load
@@ -104,6 +105,8 @@ def cmd_exports(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     (out / "ledger.csv").write_text(ledger.to_csv(), encoding="utf-8")
     (out / "ledger.json").write_text(ledger.to_json(), encoding="utf-8")
+    from .report import publish_table_library
+    publish_table_library(out)  # the interactive ledger's script, shared rather than inlined
     return EXIT_OK
 
 

@@ -204,7 +204,10 @@ def _code_block_markdown(block: Block, fmt: str, book: Book, labels: dict, figur
                 for image in images]
         elif label.startswith("tbl-"):
             caption = f"{labels[label]}: {opts.get('tbl-cap', '')}"
-            outputs = [f"::: {{#{label}}}\n" + "\n\n".join(outputs) + f"\n\n: {caption}\n:::"]
+            if any(o.lstrip().startswith("|") for o in outputs):  # a pipe table takes pandoc's caption
+                outputs = [f"::: {{#{label}}}\n" + "\n\n".join(outputs) + f"\n\n: {caption}\n:::"]
+            else:  # a table made of HTML (itables): the caption above it, as a paragraph
+                outputs = [f"::: {{#{label}}}\n[{caption}]{{.table-caption}}\n\n" + "\n\n".join(outputs) + "\n:::"]
         parts.extend(outputs)
     return "\n\n".join(parts)
 
