@@ -251,6 +251,16 @@ def test_the_fallback_refuses_the_inline_forms_quarto_prints_as_source_text_nami
         assert done.returncode == 1 and f"chapters/methods.qmd:{line}" in done.stderr and said in done.stderr, done.stderr[-800:]
 
 
+def test_the_fallback_refuses_a_table_caption_line_in_the_unnumbered_preface(rendered):
+    # Oracle: QUARTO-NOTES.md (Quarto 1.10.18): the preface's pandoc `: caption` lines are missing
+    # from Quarto's PDF; the fallback, which would print them, must refuse one, naming the chapter.
+    project, _ = rendered
+    table = "\n| a | b |\n|---|---|\n| 1 | 2 |\n\n: A caption Quarto drops\n"
+    with edited(project / "index.qmd", lambda text: text + table):
+        done = run_rederive(project, "render", "--fallback")
+    assert done.returncode == 1 and "index.qmd: a table caption (`: A caption Quarto drops`)" in done.stderr, done.stderr[-800:]
+
+
 def test_the_fallback_refuses_a_quarto_yml_key_it_does_not_implement_by_name(rendered):
     project, _ = rendered
     with edited(project / "_quarto.yml", lambda text: text.replace("    toc: true\n", "    toc: true\n    number-depth: 2\n", 1)):

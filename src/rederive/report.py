@@ -178,9 +178,10 @@ class Report:
 
 def md_table(frame: pd.DataFrame, caption: str | None = None, markdown: tuple[str, ...] = ()):
     """A pandas table as Markdown (a pipe table laid out to fit the page: rederive.table_layout),
-    which Quarto and pandoc render in every format. A caption here (pandoc's `: caption` line)
-    gives an unnumbered table; a numbered one takes its caption from the cell's `tbl-cap` and a
-    `tbl-` label instead. Every text cell is shown as text (rederive.escape), except in the
+    which Quarto and pandoc render in every format. A caption here is for a table of the
+    unnumbered preface: a bold line above the table, because Quarto's PDF drops a pandoc
+    `: caption` there (QUARTO-NOTES.md; the fallback refuses one); a numbered table takes its
+    caption from the cell's `tbl-cap` and a `tbl-` label instead. Every text cell is shown as text (rederive.escape), except in the
     columns named in `markdown`, which the chapter built as Markdown on purpose (an anchor, a
     link) from text it escaped itself. Cells are shown as the chapter formatted them."""
     from IPython.display import Markdown
@@ -191,7 +192,7 @@ def md_table(frame: pd.DataFrame, caption: str | None = None, markdown: tuple[st
         if column not in markdown:
             safe[column] = safe[column].map(lambda v: escape.markdown(break_long_words(v)) if isinstance(v, str) else v)
     safe.columns = [c if c in markdown else escape.markdown(c) for c in safe.columns]
-    return Markdown(pipe_table(safe) + (f"\n\n: {caption}" if caption else ""))
+    return Markdown((f"**{escape.markdown(caption)}**\n\n" if caption else "") + pipe_table(safe))
 
 
 def md_list(items: list[str]):

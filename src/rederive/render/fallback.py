@@ -239,6 +239,17 @@ def _check_citations(markdown: str, bibliography: Path | None) -> None:
         raise RenderError(f"citation key(s) not in the bibliography: {', '.join(unknown)}")
 
 
+_TABLE_CAPTION = re.compile(r"^(?:Table)?:\s+(\S.*)$", re.MULTILINE)
+
+
+def _refuse_table_captions(markdown: str, where: str) -> None:
+    """Observed with Quarto 1.10.18: a pandoc `: caption` table caption in the unnumbered preface
+    is missing from the PDF. The fallback would print it, so it refuses it instead."""
+    if m := _TABLE_CAPTION.search(_FENCE.sub("", markdown)):
+        raise RenderError(f"{where}: a table caption (`: {m.group(1)[:60]}`) in an unnumbered chapter, which "
+                          "Quarto's PDF drops: put it in a line above the table (md_table(caption=...) does)")
+
+
 def _references_section(markdown: str) -> str:
     """A page's references under a second-level heading (citeproc fills the refs div), where
     pandoc's reference-section-title would add a second h1 to the page."""
@@ -374,6 +385,8 @@ def render(root: Path, reuse: bool = True) -> None:
             markdown = BANNER + "\n\n" + _resolve_xrefs(
                 _chapter_markdown(chapter, "html", book, labels, staging), labels, chapter.path, link)
             _check_citations(markdown, book.bibliography)
+            if page.number is None:
+                _refuse_table_captions(markdown, chapter.path)
             page_markdown.append((markdown + _references_section(markdown), page))
         typst_chapters = [_for_format(c, "typst") for c in chapters]
         typst_labels = _number_labels(typst_chapters)[0]
