@@ -58,7 +58,12 @@ def sidebar(pages: list[Page], current: Page, book_title: str) -> str:
 <link href="{href('pagefind/pagefind-ui.css', current.path)}" rel="stylesheet" data-external="1">
 <script src="{href('pagefind/pagefind-ui.js', current.path)}" data-external="1"></script>
 <div id="search"></div>
-<script>window.addEventListener("DOMContentLoaded", () => {{ if (window.PagefindUI) new PagefindUI({{element: "#search", showImages: false, showSubResults: true}}); }});</script>
+<script>
+// Whole words only: unquoted, Pagefind also matches the longest word of the book that a query
+// starts with ("tafasitamab" found the "T" of "CAR T"), so every query is searched as a phrase.
+const wholeWords = term => (!term.trim() || term.includes('"')) ? term : '"' + term.trim() + '"';
+window.addEventListener("DOMContentLoaded", () => {{ if (window.PagefindUI) new PagefindUI({{element: "#search", showImages: false, showSubResults: true, processTerm: wholeWords}}); }});
+</script>
 <ol class="book-chapters">
 {items}
 </ol>
