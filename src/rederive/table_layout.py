@@ -18,11 +18,10 @@ import re
 
 import pandas as pd
 
-# The width a table's cells have to share, in ems of the table's text (7.5 pt): an A4 text column
-# of about 450 pt, less each column's inset, with room to spare for Quarto's own page margins.
-PAGE_EMS = 54.0
+# The width a table's cells have to share, in ems of the table's text (7.5 pt): the fallback's A4
+# text column is 453 pt (60 em), less each column's inset; room to spare for Quarto's margins.
+PAGE_EMS = 56.0
 INSET_EMS = 0.8  # 3 pt either side of each cell, at 7.5 pt
-LONGEST_WANTED_EMS = 28.0  # a column wider than this is given no more room than this
 _BREAKS = re.compile(r"[\s_\u200b]+|(?<=[/-])(?=[A-Za-z])")  # where a line may break (Typst: spaces; `_` gets a zero-width space)
 _NUMERIC = re.compile(r"^[<>≤≥=~]?\s*[-−–]?[\d.,]+\s*%?$")
 
@@ -45,7 +44,9 @@ def break_long_words(text: str) -> str:
 def ems(text: str) -> float:
     """A text's width, roughly, in ems of a proportional serif font (capitals and digits wider
     than lower case). Errs wide: a column a little wider than needed costs nothing."""
-    return sum(0.72 if c.isupper() or c in "MW%@" else 0.56 if c.isdigit() else 0.3 if c in " .,;:'()|!il" else 0.52
+    # calibrated on the fallback's PDF (Libertinus Serif at 7.5 pt: "reproducible" is 5.1 em,
+    # "DESCAR-T" 4.6 em), then rounded up
+    return sum(0.66 if c.isupper() or c in "MW%@" else 0.5 if c.isdigit() else 0.28 if c in " .,;:'()|!il" else 0.47
                for c in text)
 
 
@@ -61,21 +62,27 @@ def _longest_word(text: str) -> float:
 
 def column_widths(frame: pd.DataFrame) -> list[float] | None:
     """Each column's share of the page (summing to 1), or None when the columns' longest words
-    alone do not fit the page."""
+    alone do not fit the page. Each column gets at least its longest word; the room left over goes
+    to the columns in proportion to how much text they hold on average (a column of notes more than
+    a column of numbers), none beyond its longest cell."""
     columns = [str(c) for c in frame.columns]
-    cells = [[str(v) for v in frame[c]] for c in frame.columns]
+    cells = [[shown(str(v)) for v in frame[c]] for c in frame.columns]
     least = [max([_longest_word(h) * 1.08] + [_longest_word(v) for v in col]) + 0.2 for h, col in zip(columns, cells)]
-    wanted = [max([least_i] + [min(ems(shown(v)), LONGEST_WANTED_EMS) for v in col])
-              for least_i, col in zip(least, cells)]
+    wanted = [max([least_i] + [ems(v) for v in col]) for least_i, col in zip(least, cells)]
     room = PAGE_EMS - INSET_EMS * len(columns)
     if sum(least) > room:
         return None
-    if sum(wanted) <= room:
-        widths = wanted
-    else:
-        spare = room - sum(least)
-        more = [w - m for w, m in zip(wanted, least)]
-        widths = [m + spare * x / sum(more) for m, x in zip(least, more)]
+    widths = list(least)
+    weight = [max(sum(ems(v) for v in col) / max(len(col), 1), 0.1) for col in cells]
+    open_ = [i for i in range(len(widths)) if widths[i] < wanted[i]]
+    spare = room - sum(widths)
+    while open_ and spare > 1e-6:  # share out the spare room; a column that is full passes its share on
+        total = sum(weight[i] for i in open_)
+        given = {i: min(spare * weight[i] / total, wanted[i] - widths[i]) for i in open_}
+        for i, extra in given.items():
+            widths[i] += extra
+        spare -= sum(given.values())
+        open_ = [i for i in open_ if widths[i] < wanted[i] - 1e-6]
     total = sum(widths)
     return [w / total for w in widths]
 
