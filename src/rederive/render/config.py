@@ -18,7 +18,7 @@ KNOWN_KEYS = {
     "bibliography", "jupyter", "execute", "execute.echo", "execute.freeze",
     "citation", "citation.type", "google-scholar",
     "format", "format.html", "format.html.code-fold", "format.html.toc", "format.html.css",
-    "format.html.include-after-body",
+    "format.html.include-after-body", "format.html.lightbox",
     "format.typst", "format.typst.echo", "format.typst.toc", "format.typst.papersize",
     "format.typst.include-in-header", "format.typst.include-in-header.text",
 }
@@ -44,6 +44,7 @@ class Book:
     typst_header: str = ""
     html_css: tuple[Path, ...] = ()
     html_after_body: tuple[Path, ...] = ()
+    html_lightbox: bool = False
 
 
 def _keys(mapping: dict, prefix: str = "") -> list[str]:
@@ -115,4 +116,5 @@ def load_book(root: Path) -> Book:
         typst_header=str((typst.get("include-in-header") or {}).get("text", "")),
         html_css=_paths(root, html.get("css")),
         html_after_body=_paths(root, html.get("include-after-body")),
+        html_lightbox=bool(html.get("lightbox", False)),
     )

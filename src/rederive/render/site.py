@@ -72,6 +72,19 @@ window.addEventListener("DOMContentLoaded", () => {{ if (window.PagefindUI) new 
 """
 
 
+# `lightbox: true`, as the fallback does it: a figure, shown fitted to the column, opens at its full
+# size (twice the pixels, theme/book.css) on a click or Enter, and closes the same way.
+ENLARGE = """<script>
+document.addEventListener("DOMContentLoaded", () => document.querySelectorAll("main figure img").forEach(img => {
+  img.tabIndex = 0; img.title = "Enlarge (click or Enter)";
+  const toggle = () => { img.classList.toggle("enlarged"); img.title = img.classList.contains("enlarged") ? "Fit to the column" : "Enlarge (click or Enter)"; };
+  img.addEventListener("click", toggle);
+  img.addEventListener("keydown", e => { if (e.key === "Enter") toggle(); });
+}));
+</script>
+"""
+
+
 def pager(pages: list[Page], current: Page) -> str:
     """Previous and next chapter, for the foot of every page."""
     i = pages.index(current)
@@ -91,7 +104,8 @@ def write_page(markdown: str, page: Page, pages: list[Page], book, staging: Path
     """Pandoc writes the page, unless `cache` (incremental.PageCache) has it from the same inputs."""
     import pypandoc
     top = sidebar(pages, page, book.title)
-    foot = pager(pages, page) + "".join(path.read_text(encoding="utf-8") for path in book.html_after_body)
+    foot = (pager(pages, page) + (ENLARGE if book.html_lightbox else "")
+            + "".join(path.read_text(encoding="utf-8") for path in book.html_after_body))
     key = text = None
     if cache is not None:
         images = [(staging / rel).read_bytes() for rel in sorted(set(_IMAGE.findall(markdown)))]
