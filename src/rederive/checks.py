@@ -27,7 +27,7 @@ INTRINSIC = {
     "untraceable": check_untraceable,
 }
 DERIVED = {cls.check: cls for cls in (d.Percent, d.Total, d.Grim, d.Agrees, d.Within, d.Value,
-                                      d.PooledProportion, d.Range, d.Feasible, d.Verbal)}
+                                      d.PooledProportion, d.Range, d.Feasible, d.Verbal, d.ColumnPrecision)}
 
 _ROUNDED = {*o.ROUNDED, o.DISCREPANCY}
 # Which outcomes each check can produce: the register's `expected` must be one of them.
@@ -48,6 +48,8 @@ POSSIBLE = {
     "pooled_proportion": _ROUNDED,
     "range": _ROUNDED,
     "feasible": {o.CONSISTENT, o.INCONSISTENT},
+    # a share printed with fewer decimals than its column (derivations.ColumnPrecision)
+    "column_precision": {o.CONSISTENT, o.INCONSISTENT},
 }
 # Consistency checks may guard an input; re-derivations make a row a claim.
 # What an intrinsic check needs in the printed value.

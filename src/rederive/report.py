@@ -73,6 +73,14 @@ class Report:
     def outcome(self, row_id: str) -> str:
         return self.ledger[row_id].outcome
 
+    def says(self, statement_id: str) -> str:
+        """The words of one of the report's own statements (rederive.statements), which `check`
+        has found the numbers still support."""
+        row = self.ledger["says." + statement_id]
+        if not row.ok:
+            raise UnexpectedOutcome(f"{row.id}: {row.detail}")
+        return row.reported
+
     def analysis(self, name: str):
         """One of the report's own results, as rederive.analyses computed it."""
         return self.ledger.analyses[name].result
