@@ -194,7 +194,10 @@ def _apply(project, rel, kind, n, text, raw):
     data = path.read_bytes()
     lines = data.split(b"\n")
     if kind == "cell" and rel.endswith(".csv"):
-        rows = list(csv.reader(io.StringIO(data.decode("utf-8", "replace"))))
+        try:
+            rows = list(csv.reader(io.StringIO(data.decode("utf-8", "replace"))))
+        except csv.Error:  # an earlier edit left a bare "\r" in a field: the file is damaged already
+            return
         r = rows[n % len(rows)]
         if r:
             r[n % len(r)] = text
