@@ -40,10 +40,10 @@ __inline_markdown = getattr(__inline_value, "_repr_markdown_", None)
 print(__inline_markdown() if __inline_markdown else (__inline_value if isinstance(__inline_value, str) else repr(__inline_value)), end="")
 del __inline_value, __inline_markdown"""
 # Run after a chapter's last cell: what it read from the report (rederive.reads), for the cache.
-_READS_CODE = """import base64 as __b, pickle as __p
-from rederive import reads as __r
-print(__b.b64encode(__p.dumps(__r.recorded_reads())).decode(), end="")
-del __b, __p, __r"""
+# Data only (rederive.datacache), never pickle: the render process decodes it.
+_READS_CODE = """from rederive import datacache as __d, reads as __r
+print(__d.dumps("reads", __r.recorded_reads()).decode(), end="")
+del __d, __r"""
 
 
 def _split_options(source: str) -> tuple[dict, str]:
@@ -166,15 +166,18 @@ def _run(client, nb, rel: str, launch: dict) -> Chapter:
 
 
 def _recorded_reads(client, rel: str) -> list:
-    import base64
-    import pickle
-
     import nbformat
+
+    from ..datacache import loads
+    from ..reads import Read
     cell = nbformat.v4.new_code_cell(_READS_CODE)
     try:
         client.execute_cell(cell, 0)
         text = "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
-        return pickle.loads(base64.b64decode(text))
+        reads = loads("reads", text.encode())
+        if not isinstance(reads, list) or not all(isinstance(r, Read) for r in reads):
+            raise ValueError("not a list of reads")
+        return reads
     except Exception:
         raise RenderError(f"{rel}: could not ask its kernel what it read from the report: "
                           f"{_error_text(cell.outputs)}") from None
