@@ -7,6 +7,7 @@ the CLI in-process (rederive.cli.main) so that hundreds of cases take seconds.
 """
 import csv
 import io
+import os
 import re
 import shutil
 
@@ -97,14 +98,40 @@ CASES = [
     ("source.yml is a string", lambda p: (p / "data/tongren2025/source.yml").write_text("hello\n"),
      r"tongren2025/source\.yml: must be a mapping"),
     ("source.yml is not YAML", lambda p: (p / "data/tongren2025/source.yml").write_text("id: [\n"),
-     r"tongren2025/source\.yml: not valid YAML"),
+     r"tongren2025/source\.yml:2: not valid YAML"),
     ("tables is a list", _replace(f"{SHEN}/source.yml", "tables:\n  table1:", "tables: [table1]\nold_tables:\n  table1:"),
-     r"shen2025/source\.yml \[tables\]: must map each table"),
+     r"shen2025/source\.yml:\d+ \[tables\]: \['table1'\] must be a mapping of keys"),
     ("a table's cells are a list", _replace(f"{SHEN}/source.yml", "    cells:\n      n: {name: patients, read: count, check: agrees_with}",
                                            "    cells: [n]\n    old:\n      n: {name: patients, read: count, check: agrees_with}"),
-     r"shen2025/source\.yml \[tables\.table1\.cells\]: must map each column"),
+     r"shen2025/source\.yml:\d+ \[tables\.table1\.cells\]: \['n'\] must be a mapping of keys"),
     ("unknown cell reader", _replace(f"{SHEN}/source.yml", "read: median_range, check: median_in_range", "read: guess, check: median_in_range"),
-     r"shen2025/source\.yml \[tables\.table1\.cells\.lopt\]: unknown reader 'guess'"),
+     r"shen2025/source\.yml:\d+ \[tables\.table1\.cells\.lopt\.read\]: 'guess' is not one of: count"),
+    # issue 20: nothing in source.yml may silently drop a check or verify a quote elsewhere
+    ("a misspelt key in a cell spec", _replace(f"{SHEN}/source.yml", "read: median_ci, check: ci_consistency}",
+                                               "read: median_ci, chek: ci_consistency}"),
+     r"shen2025/source\.yml:\d+ \[tables\.table1\.cells\.dor\.chek\]: unknown key 'chek'"),
+    ("a cell spec for a column the table lacks", _replace(f"{SHEN}/source.yml", "      mos: {name: median OS",
+                                                          "      mos2: {name: median OS"),
+     r"shen2025/source\.yml \[tables\.table1\.cells\.mos2\]: data/shen2025/table1\.csv has no column 'mos2'"),
+    ("a misspelt top-level key", _replace("data/tongren2025/source.yml", "citation:", "citaton:"),
+     r"tongren2025/source\.yml:\d+ \[citaton\]: unknown key 'citaton'"),
+    ("a duplicated key", lambda p: (p / "data/tongren2025/source.yml").write_text(
+        (p / "data/tongren2025/source.yml").read_text() + "seed: ../../data/forged.txt\n"),
+     r"tongren2025/source\.yml:\d+: the key 'seed' appears twice"),
+    ("a seed outside the seeds folder", _replace("data/tongren2025/source.yml", "seed: 001_", "seed: ../../project/data/001_"),
+     r"tongren2025/source\.yml:\d+ \[seed\]: .* must be a file name in the seeds folder"),
+    ("a citation key references.bib lacks", _replace("data/tongren2025/source.yml", "citation: tongren2025", "citation: nobody2099"),
+     r"tongren2025/source\.yml:\d+ \[citation\]: 'nobody2099' is not a key of references\.bib"),
+    ("a YAML alias bomb", lambda p: (p / "data/tongren2025/source.yml").write_text(
+        "id: tongren2025\na: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+            f"{c}: &{c} [{', '.join(['*' + chr(ord(c) - 1)] * 10)}]\n" for c in "bcdefghij") + "title: *j\n"),
+     r"tongren2025/source\.yml:\d+: more than 100000 values once its aliases are expanded"),
+    ("source.yml is a named pipe", lambda p: ((p / "data/tongren2025/source.yml").unlink(),
+                                             os.mkfifo(p / "data/tongren2025/source.yml")),
+     r"tongren2025/source\.yml: a named pipe \(FIFO\), not a regular file"),
+    ("claims.csv is a named pipe", lambda p: ((p / "data/tongren2025/claims.csv").unlink(),
+                                             os.mkfifo(p / "data/tongren2025/claims.csv")),
+     r"tongren2025/claims\.csv: a named pipe \(FIFO\), not a regular file"),
     ("deleted table row", lambda p: (p / f"{SHEN}/table1.csv").write_text(
         "\n".join(line for line in (p / f"{SHEN}/table1.csv").read_text().splitlines() if not line.startswith("topp12,")) + "\n"),
      r"\[key\]: no row 'topp12'"),

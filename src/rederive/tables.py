@@ -34,6 +34,13 @@ _MEDIAN_RANGE = re.compile(r"^(?P<est>\d+)\((?P<lo>\d+)-(?P<hi>\d+)\)$")
 _LANDMARK = re.compile(r"^(?P<years>\d+)-y (?P<rate>[\d.]+%)$")  # "1-y 25%": a rate at one year
 _COUNT_PERCENT = re.compile(r"^(?P<count>\d+)\((?P<percent>[\d.]+)\)$")
 NOT_PRINTED = "–"  # the tables' dash for "not reported"
+FOOTNOTE_MARKS = "*†‡§¶"  # a mark after a cell points to a footnote; it never changes how the cell is read
+
+
+def without_marks(cell: str) -> tuple[str, bool]:
+    """The cell without its trailing footnote marks, and whether it had any."""
+    bare = cell.rstrip(FOOTNOTE_MARKS).rstrip()
+    return bare, bare != cell
 
 
 def _months(text: str) -> str:
@@ -105,7 +112,14 @@ def cell_rows(source_id: str, table, spec: dict, rel_yml: str, problems: list) -
     expected = spec.get("expected") or {}
     title = spec.get("short") or table.name
     rows = []
+    columns = set().union(*(r.keys() for r in table.rows)) if table.rows else None
     for column, cell_spec in cells.items():
+        for name in (column, cell_spec.get("of")):
+            if name and columns is not None and name not in columns:
+                problems.append(Problem(rel_yml, None, f"tables.{table.name}.cells.{column}",
+                                        f"{table.file} has no column {name!r}: its checks would be silently dropped"))
+        if columns is not None and any(name and name not in columns for name in (column, cell_spec.get("of"))):
+            continue
         read = READERS.get(cell_spec.get("read"))
         check = cell_spec.get("check", "none")
         if read is None:
@@ -117,14 +131,15 @@ def cell_rows(source_id: str, table, spec: dict, rel_yml: str, problems: list) -
             continue
         for r in table.rows:
             cell = r.get(column, "")
-            if not cell or cell == NOT_PRINTED or cell.endswith("*"):  # "NR*": not reported, footnoted
+            bare, marked = without_marks(cell)
+            if not bare or bare == NOT_PRINTED or (marked and bare == "NR"):  # "NR*": not reported, footnoted
                 continue
             row_id = f"{prefix}_{r['key']}_{column}"
             if not ID_PATTERN.match(row_id):
                 problems.append(Problem(table.file, r["line"], "key", f"{r['key']!r} makes the id {row_id!r}, not lower_snake_case"))
                 continue
             try:
-                value = read(cell)
+                value = replace(read(bare), text=cell) if marked else read(cell)
             except ParseError as exc:
                 problems.append(Problem(table.file, r["line"], column, str(exc)))
                 continue
