@@ -89,7 +89,7 @@ CASES = [
      r"tongren2025/claims\.csv:\d+: not UTF-8"),
     ("UTF-16 file", lambda p: (p / TR).write_bytes((p / TR).read_text(encoding="utf-8").encode("utf-16")),
      r"tongren2025/claims\.csv:1: not UTF-8"),
-    ("claims.csv is a directory", _as_directory(TR), r"tongren2025/claims\.csv: not a file"),
+    ("claims.csv is a directory", _as_directory(TR), r"tongren2025/claims\.csv: a folder, not a regular file"),
     ("claims.csv missing", lambda p: (p / TR).unlink(), r"tongren2025/claims\.csv: missing"),
     ("field over the size limit", _replace(TR, "We retrospectively enrolled 12", "We retrospectively enrolled 12" + "x" * 200_000),
      r"tongren2025/claims\.csv:\d+: not readable as CSV: field larger than field limit"),
