@@ -122,6 +122,13 @@ CASES = [
      r"tongren2025/source\.yml:\d+ \[seed\]: .* must be a file name in the seeds folder"),
     ("a citation key references.bib lacks", _replace("data/tongren2025/source.yml", "citation: tongren2025", "citation: nobody2099"),
      r"tongren2025/source\.yml:\d+ \[citation\]: 'nobody2099' is not a key of references\.bib"),
+    ("a CI with equal bounds for a P from its CI", _replace("data/descart2022/claims.csv", "95% CI 1.20-3.13", "95% CI 1.20-1.20"),
+     r"descart2022/claims\.csv:\d+ \[reported\]: the CI 1\.20-1\.20 has equal bounds"),
+    ("an HR of 0", _replace("data/descart2022/claims.csv", "HR 1.94, 95% CI 1.20-3.13", "HR 0, 95% CI 0.00-3.13"),
+     r"descart2022/claims\.csv:\d+ \[reported\]: a ratio's estimate and CI bounds must print above 0"),
+    ("a count of 5,000 digits", lambda p: (p / "data/tongren2025/claims.csv").write_text(
+        (p / "data/tongren2025/claims.csv").read_text().replace(",12,", ",1" + "2" * 4999 + ",", 1)),
+     r"tongren2025/claims\.csv:\d+ \[reported\]: a number of 5000 digits"),
     ("a YAML alias bomb", lambda p: (p / "data/tongren2025/source.yml").write_text(
         "id: tongren2025\na: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
             f"{c}: &{c} [{', '.join(['*' + chr(ord(c) - 1)] * 10)}]\n" for c in "bcdefghij") + "title: *j\n"),

@@ -17,6 +17,17 @@ import tempfile
 from pathlib import Path
 
 
+class WriteError(OSError):
+    """A file could not be written (disk full, size limit, permission); the previous one is intact."""
+
+    def __init__(self, path: Path, cause: OSError):
+        super().__init__(cause.errno, cause.strerror or str(cause), str(path))
+        self.path, self.cause = path, cause
+
+    def __str__(self) -> str:
+        return f"cannot write {self.path}: {self.strerror}; the previous file is left as it was"
+
+
 class BadFile(Exception):
     """Not a regular file (a FIFO, device, socket or folder): the message says which."""
 
@@ -51,12 +62,21 @@ def read_text(path: Path, encoding: str = "utf-8") -> str:
 
 
 def write_atomically(path: Path, data: bytes | str, encoding: str = "utf-8") -> None:
-    """Replace `path` with `data`, or leave it exactly as it was (OSError raised)."""
+    """Replace `path` with `data`, or leave it exactly as it was (WriteError raised)."""
     path = Path(path)
     if isinstance(data, str):
         data = data.encode(encoding)
     if path.is_dir():
-        raise IsADirectoryError(21, "is a folder", str(path))
+        raise WriteError(path, IsADirectoryError(21, "it is a folder", str(path)))
+    try:
+        _write(path, data)
+    except WriteError:
+        raise
+    except OSError as exc:
+        raise WriteError(path, exc) from None
+
+
+def _write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -279,6 +279,15 @@ def _validate_row(raw: dict, rel: str, line: int, source: str, problems: list[Pr
             bad(column, f"check {check!r} needs {', '.join(missing)} in the value, found none")
         elif check == "p_from_ci" and any(b.not_reached for b in parsed.ci):
             bad(column, "check 'p_from_ci' needs both CI bounds as numbers")
+        elif check == "p_from_ci":
+            # its P comes from the logarithms of the estimate and bounds, and the CI's width
+            zero = [n.text for n in (parsed.estimate, *parsed.ci) if n.interval()[0] <= 0]
+            if zero:
+                bad(column, f"a ratio's estimate and CI bounds must print above 0 (a P value from its CI takes "
+                            f"their logarithm), not {', '.join(zero)}")
+            elif parsed.ci[0].value == parsed.ci[1].value:
+                bad(column, f"the CI {parsed.ci[0].text}-{parsed.ci[1].text} has equal bounds: no standard error "
+                            "to derive a P value from")
     if len(problems) > start:
         return None
     return Row(source=source, file=rel, line=line, value=parsed, **values)
