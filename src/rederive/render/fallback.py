@@ -318,6 +318,8 @@ def _execute_all(root: Path, rels: list[str], reuse: bool) -> list[Chapter]:
         except BaseException:
             for future in futures.values():
                 future.cancel()
+            from .execute import kill_running_kernels
+            kill_running_kernels()  # a cell that never ends must not hold the render (the pool waits for it)
             raise
     return chapters
 
