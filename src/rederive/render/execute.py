@@ -13,8 +13,6 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from .config import CELL_OPTIONS
 from .errors import RenderError
 
@@ -88,10 +86,11 @@ def _split_options(source: str) -> tuple[dict, str]:
     while lines and (m := _OPTION_LINE.match(lines[0])):
         option_lines.append(m.group(1))
         lines.pop(0)
+    from ..yamlfile import YamlError, load
     try:
-        options = yaml.safe_load("\n".join(option_lines)) if option_lines else {}
-    except yaml.YAMLError as exc:
-        raise ValueError(f"cell options are not valid YAML: {' '.join(str(exc).split())}") from None
+        options = load("\n".join(option_lines)) if option_lines else {}
+    except YamlError as exc:
+        raise ValueError(f"cell options are not valid YAML: {exc.message}") from None
     if not isinstance(options or {}, dict):
         raise ValueError("cell options must be `#| key: value` lines")
     return options or {}, "\n".join(lines)

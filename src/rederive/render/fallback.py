@@ -21,7 +21,7 @@ from .config import Book, load_book
 from .errors import RenderError
 from .execute import Block, Chapter, check_cell_options, execute_chapter
 from . import site
-from .publish import discard, publish, staged_figures, staging_folder
+from .publish import discard, publish, snapshot, staged_figures, staging_folder
 
 ASSETS = Path(__file__).parent / "assets"
 BANNER = ("::: {.callout-warning title=\"Rendered without Quarto\"}\nThis copy was rendered by the "
@@ -236,7 +236,9 @@ def _check_citations(markdown: str, bibliography: Path | None) -> None:
 def _typst_preamble(book: Book) -> str:
     """What the fallback's PDF sets before its title (pandoc's header-includes): _quarto.yml's own
     include-in-header text, as Quarto puts it in the preamble; then:"""
-    running = book.title.replace("\\", "\\\\").replace("]", "\\]").replace("[", "\\[")
+    # the title as a Typst string literal: whatever _quarto.yml holds is shown as text, never run as markup
+    text = "".join(c for c in " ".join(book.title.split()) if c.isprintable())
+    running = '#"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return "\n".join([
         book.typst_header,
         "#set document(date: none)",  # no creation date: two renders of one tree give the same bytes
@@ -347,6 +349,7 @@ def _compile_pdf(typ: str, typ_path: Path) -> None:
 
 
 def render(root: Path, reuse: bool = True) -> None:
+    started = snapshot(root)  # compared again before publishing: a book must agree with itself
     book = load_book(root)
     _run_scripts(root, book.pre_render, "pre-render", {})
     staging = staging_folder(root)
@@ -385,7 +388,7 @@ def render(root: Path, reuse: bool = True) -> None:
             _compile_pdf(typ, staging / f"{book.output_file}.typ")
             search.result()
         _run_scripts(root, book.post_render, "post-render", {"QUARTO_PROJECT_OUTPUT_DIR": staging.name})
-        publish(staging, root)
+        publish(staging, root, started)
     except BaseException:
         discard(staging)
         raise

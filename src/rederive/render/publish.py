@@ -61,10 +61,41 @@ def discard(staging: Path) -> None:
     shutil.rmtree(staged_figures(staging), ignore_errors=True)
 
 
-def publish(staging: Path, root: Path) -> None:
+def snapshot(root: Path) -> dict[str, str]:
+    """Fingerprints of what a render is made from: the data, the engine (src/), the chapters and
+    the chapters' setup, _quarto.yml and the bibliography. Taken when a render starts and again
+    before it publishes (see publish)."""
+    import hashlib
+
+    from ..cache import data_fingerprint, engine_fingerprint
+
+    def digest(paths) -> str:
+        h = hashlib.sha256()
+        for path in sorted(paths):
+            if path.is_file():
+                h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+        return h.hexdigest()
+    return {"data/": data_fingerprint(root), "the engine (src/)": engine_fingerprint(),
+            "the chapters": digest([*root.glob("*.qmd"), *(root / "chapters").glob("*.qmd"),
+                                    *(root / "chapters").glob("*.py")]),
+            "_quarto.yml or references.bib": digest([root / "_quarto.yml", root / "references.bib"])}
+
+
+def publish(staging: Path, root: Path, started: dict | None = None) -> None:
     """Swap the finished render into place: the old one is removed only after the swap, and
-    SIGINT and SIGTERM wait until the swap is done, so _book/ is never left half-replaced."""
+    SIGINT and SIGTERM wait until the swap is done, so _book/ is never left half-replaced.
+
+    With `started` (the snapshot taken when the render began), a render whose data, engine or
+    chapters changed on disk while it ran is refused (RenderError), never published: its pages
+    could show the old values beside exports built from the new ones."""
     import signal
+    if started is not None:
+        now = snapshot(root)
+        changed = [name for name in started if now.get(name) != started[name]]
+        if changed:
+            from .errors import RenderError
+            raise RenderError(f"{' and '.join(changed)} changed on disk while the render ran; nothing was "
+                              "published (render again)")
     blocked = {signal.SIGINT, signal.SIGTERM}
     signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
     try:
