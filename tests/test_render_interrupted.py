@@ -121,3 +121,18 @@ def test_sigterm_stops_a_render_within_seconds_while_a_cell_never_ends(project, 
     assert proc.returncode == 128 + signal.SIGTERM and "render interrupted (SIGTERM)" in err, err
     assert (project / "_book" / "index.html").read_text(encoding="utf-8") == "<p>the last good render</p>\n"
     assert not list(project.glob("_book.tmp-*"))
+
+
+def test_a_staging_folder_whose_process_id_now_belongs_to_another_process_is_cleaned(tmp_path):
+    # Oracle: this test's own process is alive but started at another time than the one the
+    # folder's name records, so the folder is stale; one named with its real start time is kept.
+    from rederive.render.publish import _start_time, clean_stale
+    parent = os.getppid()  # alive, and not this process (clean_stale never removes its own)
+    start = _start_time(parent)
+    if start is None:
+        pytest.skip("no process start times on this system (/proc): folders are judged by process id alone")
+    (tmp_path / f"_book.tmp-{parent}-{start + 1}-abc").mkdir()
+    (tmp_path / f"_book.tmp-{parent}-{start}-def").mkdir()
+    removed = clean_stale(tmp_path)
+    assert removed == [f"removed _book.tmp-{parent}-{start + 1}-abc"]
+    assert (tmp_path / f"_book.tmp-{parent}-{start}-def").exists()
