@@ -43,10 +43,22 @@ def without_marks(cell: str) -> tuple[str, bool]:
     return bare, bare != cell
 
 
+def _marks_are_marks(reader):
+    """A reader that reads "4.8m (2.6-5.4)*" as "4.8m (2.6-5.4)", keeping the cell as printed."""
+    import functools
+
+    @functools.wraps(reader)
+    def read(cell: str) -> Reported:
+        bare, marked = without_marks(cell)
+        return replace(reader(bare), text=cell) if marked else reader(cell)
+    return read
+
+
 def _months(text: str) -> str:
     return "not reached" if text == "NR" else "not estimable" if text == "NE" else text.rstrip("m") + " months"
 
 
+@_marks_are_marks
 def read_median_ci(cell: str) -> Reported:
     """"22.0m (6.7-NR)": a median in months with its interval (the tables do not print its level)."""
     landmark = _LANDMARK.match(cell)
@@ -64,6 +76,7 @@ def read_median_ci(cell: str) -> Reported:
     return replace(reported, text=cell, ci_level=None)
 
 
+@_marks_are_marks
 def read_median_range(cell: str) -> Reported:
     """"3(2-13)": a median with its range."""
     m = _MEDIAN_RANGE.match(cell)
@@ -72,6 +85,7 @@ def read_median_range(cell: str) -> Reported:
     return replace(parse(f"{m['est']} (range {m['lo']}-{m['hi']})"), text=cell)
 
 
+@_marks_are_marks
 def read_count(cell: str) -> Reported:
     """"11(40)" or "27": the count (a percentage beside it is its own claim row)."""
     m = _COUNT_PERCENT.match(cell)
@@ -81,6 +95,7 @@ def read_count(cell: str) -> Reported:
     return replace(reported, text=cell)
 
 
+@_marks_are_marks
 def read_proportion(cell: str) -> Reported:
     """"0.885": a proportion between 0 and 1 (GRIM reads it against the row's n at its own precision)."""
     reported = parse(cell)
@@ -139,7 +154,7 @@ def cell_rows(source_id: str, table, spec: dict, rel_yml: str, problems: list) -
                 problems.append(Problem(table.file, r["line"], "key", f"{r['key']!r} makes the id {row_id!r}, not lower_snake_case"))
                 continue
             try:
-                value = replace(read(bare), text=cell) if marked else read(cell)
+                value = read(cell)
             except ParseError as exc:
                 problems.append(Problem(table.file, r["line"], column, str(exc)))
                 continue
