@@ -119,6 +119,7 @@ _NUMPY = {"float64", "float32", "int64", "int32", "bool_"}
 
 
 # --- decoding: only what _encode writes, checked ------------------------------------------------
+# A member named "$t" at the top level ({"kind", "content"}) is never written: the wrapper has none.
 
 _classes: dict[str, type] = {}
 
@@ -154,22 +155,17 @@ def _find_engine_class(name: str):
     return cls
 
 
-def _decode(value):
-    if value is None or isinstance(value, (bool, str, int, float)):
-        return value
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
-    if not isinstance(value, dict):
-        raise CacheMiss(f"unexpected {type(value).__name__}")
+def _object(value: dict):
+    """One JSON object as json.loads meets it (innermost first, so its members are decoded)."""
     if TAG not in value:
-        return {k: _decode(v) for k, v in value.items()}
+        return value
     tag, v = value[TAG], value.get("v")
     if tag == "tuple" and isinstance(v, list):
-        return tuple(_decode(x) for x in v)
+        return tuple(v)
     if tag == "dict" and isinstance(v, list) and all(isinstance(p, list) and len(p) == 2 for p in v):
-        return {_hashable(_decode(k)): _decode(x) for k, x in v}
+        return {_hashable(k): x for k, x in v}
     if tag in ("set", "frozenset") and isinstance(v, list):
-        items = [_hashable(_decode(x)) for x in v]
+        items = [_hashable(x) for x in v]
         return set(items) if tag == "set" else frozenset(items)
     if tag == "bytes" and isinstance(v, str):
         return base64.b64decode(v.encode(), validate=True)
@@ -182,14 +178,23 @@ def _decode(value):
         return getattr(numpy, value["type"])(v)
     if tag == "dataclass" and isinstance(v, dict):
         cls = _engine_class(value.get("class"))
-        names = [f.name for f in dataclasses.fields(cls)]
-        if sorted(names) != sorted(v):
+        names = _field_names(cls)
+        if len(v) != len(names) or any(name not in v for name in names):
             raise CacheMiss(f"{cls.__name__}: fields {sorted(v)} are not {sorted(names)}")
         obj = object.__new__(cls)
         for name in names:
-            object.__setattr__(obj, name, _decode(v[name]))
+            object.__setattr__(obj, name, v[name])
         return obj
     raise CacheMiss(f"unknown or malformed tag {tag!r}")
+
+
+_fields: dict[type, tuple] = {}
+
+
+def _field_names(cls) -> tuple:
+    if cls not in _fields:
+        _fields[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return _fields[cls]
 
 
 def _hashable(value):
@@ -216,16 +221,15 @@ def loads(kind: str, data: bytes):
     mac, sep, body = data.partition(b"\n")
     if not sep or not hmac.compare_digest(mac, hmac.new(_key(), body, hashlib.sha256).hexdigest().encode()):
         raise CacheMiss("not written by this user's engine (no valid MAC)")
-    try:
-        parsed = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise CacheMiss(f"not JSON: {exc}") from None
+    try:  # decoded as it is parsed: each object, innermost first (see _object)
+        parsed = json.loads(body.decode("utf-8"), object_hook=_object)
+    except CacheMiss:
+        raise
+    except (UnicodeDecodeError, ValueError, RecursionError, TypeError, ImportError, AttributeError) as exc:
+        raise CacheMiss(f"not a cache this engine reads: {exc}") from None
     if not isinstance(parsed, dict) or parsed.get("kind") != kind or "content" not in parsed:
         raise CacheMiss(f"not a {kind} cache")
-    try:
-        return _decode(parsed["content"])
-    except (RecursionError, ValueError, TypeError, ImportError, AttributeError) as exc:
-        raise CacheMiss(f"cannot decode: {exc}") from None
+    return parsed["content"]
 
 
 def load(path: Path, kind: str):
