@@ -90,3 +90,16 @@ def test_engine_values_round_trip_exactly():
     decoded = datacache.loads("x", datacache.dumps("x", [ledger.rows, list(ledger.analyses.values())]))
     assert decoded[0] == ledger.rows
     assert [a.result for a in decoded[1]] == [a.result for a in ledger.analyses.values()]
+
+
+def test_a_page_placed_in_the_page_cache_under_its_key_is_not_published(tmp_path):
+    # The page cache's key is a hash of public inputs: anyone can compute it. Oracle: a page
+    # written there without this user's MAC is a miss; one the cache wrote itself is reused.
+    cache = incremental.PageCache(tmp_path)
+    key = cache.key("markdown", "sidebar")
+    (tmp_path / incremental.PAGES).mkdir(parents=True)
+    (tmp_path / incremental.PAGES / f"{key}.html.json").write_text('{"kind": "page", "content": "<script>"}')
+    (tmp_path / incremental.PAGES / f"{key}.html").write_text("<script>")
+    assert cache.get(key) is None
+    cache.put(key, "<p>the page</p>")
+    assert cache.get(key) == "<p>the page</p>"

@@ -140,16 +140,19 @@ class PageCache:
         self._used.add(key)
         if not self.reuse:
             return None
-        try:
-            return (self.folder / f"{key}.html").read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+        from ..datacache import CacheMiss, load
+        try:  # authenticated like every cache: a page placed here under a guessable key is a miss
+            html = load(self.folder / f"{key}.html.json", "page")
+        except CacheMiss:
             return None
+        return html if isinstance(html, str) else None
 
     def put(self, key: str, html: str) -> None:
-        _write_atomically(self.folder / f"{key}.html", html.encode("utf-8"))
+        from ..datacache import save
+        save(self.folder / f"{key}.html.json", "page", html)
 
     def prune(self) -> None:
         """Forget the pages this render did not ask for (older versions of its pages)."""
-        for path in self.folder.glob("*.html"):
-            if path.stem not in self._used:
+        for path in [*self.folder.glob("*.html.json"), *self.folder.glob("*.html")]:  # *.html: the old format
+            if path.name.split(".")[0] not in self._used or path.suffix == ".html":
                 path.unlink(missing_ok=True)
