@@ -9,8 +9,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from . import checks, csvfile, outcomes
 from . import tables as table_cells
 from .reported import ParseError, Reported, parse
