@@ -84,8 +84,8 @@ def _write(path: Path, data: bytes) -> None:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        try:
-            os.chmod(tmp, 0o644 & ~_umask())
+        try:  # the mode the file had, or the one a plain open() would give (mkstemp's is 0600)
+            os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode) if path.exists() else 0o666 & ~_umask())
         except OSError:
             pass
         os.replace(tmp, path)
