@@ -228,7 +228,8 @@ def _apply(project, rel, kind, n, text, raw):
     data = path.read_bytes()
     lines = data.split(b"\n")
     if kind == "cell" and rel.endswith(".csv"):
-        rows = list(csv.reader(io.StringIO(data.decode("utf-8", "replace"))))
+        # newline="": a cell an earlier edit set to "\r" is written unquoted and must read back
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8", "replace"), newline="")))
         r = rows[n % len(rows)]
         if r:
             r[n % len(r)] = text
