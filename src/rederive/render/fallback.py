@@ -22,7 +22,7 @@ from .errors import RenderError
 from .execute import Block, Chapter, check_cell_options, execute_chapter
 from . import site
 from .inline import check_inline_expressions
-from .publish import discard, publish, staged_figures, staging_folder
+from .publish import discard, publish, snapshot, staged_figures, staging_folder
 
 ASSETS = Path(__file__).parent / "assets"
 # data-pagefind-ignore: the notice is about the copy, not the report; search must not find it
@@ -261,7 +261,9 @@ def _references_section(markdown: str) -> str:
 def _typst_preamble(book: Book) -> str:
     """What the fallback's PDF sets before its title (pandoc's header-includes): _quarto.yml's own
     include-in-header text, as Quarto puts it in the preamble; then:"""
-    running = book.title.replace("\\", "\\\\").replace("]", "\\]").replace("[", "\\[")
+    # the title as a Typst string literal: whatever _quarto.yml holds is shown as text, never run as markup
+    text = "".join(c for c in " ".join(book.title.split()) if c.isprintable())
+    running = '#"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return "\n".join([
         book.typst_header,
         "#set document(date: none)",  # no creation date: two renders of one tree give the same bytes
@@ -343,6 +345,8 @@ def _execute_all(root: Path, rels: list[str], reuse: bool) -> list[Chapter]:
         except BaseException:
             for future in futures.values():
                 future.cancel()
+            from .execute import kill_running_kernels
+            kill_running_kernels()  # a cell that never ends must not hold the render (the pool waits for it)
             raise
     return chapters
 
@@ -370,6 +374,7 @@ def _compile_pdf(typ: str, typ_path: Path) -> None:
 
 
 def render(root: Path, reuse: bool = True) -> None:
+    started = snapshot(root)  # compared again before publishing: a book must agree with itself
     book = load_book(root)
     _run_scripts(root, book.pre_render, "pre-render", {})
     staging = staging_folder(root)
@@ -410,7 +415,7 @@ def render(root: Path, reuse: bool = True) -> None:
             _compile_pdf(typ, staging / f"{book.output_file}.typ")
             search.result()
         _run_scripts(root, book.post_render, "post-render", {"QUARTO_PROJECT_OUTPUT_DIR": staging.name})
-        publish(staging, root)
+        publish(staging, root, started)
     except BaseException:
         discard(staging)
         raise
