@@ -79,7 +79,8 @@ def test_every_program_a_test_or_the_engine_runs_is_installed_or_guarded():
 
 def test_what_the_makefile_installs_and_what_the_tests_skip_is_true():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    installs = set(re.findall(r"apt-get install[^\n]*?-qq\s+([\w.+-]+)", makefile))
+    installs = {name for listed in re.findall(r"apt-get install[^\n]*?-qq((?:\s+[\w.+-]+)+)", makefile)
+                for name in listed.split()}
     test_sources = {p: p.read_text(encoding="utf-8") for p in (ROOT / "tests").glob("test_*.py")}
     for program, how in PROVIDED.items():
         if how.startswith("makefile"):

@@ -20,6 +20,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .files import write_atomically
+
 RELEASES = "releases"
 KINDS = ("added", "removed", "printed value changed", "derived value changed", "outcome changed",
          "report result moved", "statement changed")
@@ -154,9 +156,7 @@ def record(root: Path, version: str, rows: list[dict]) -> Path:
     text = "[\n" + ",\n".join(json.dumps({k: r.get(k, "") for k in RECORDED}, ensure_ascii=False) for r in rows) + "\n]\n"
     path = root / RELEASES / f"{version}.json"
     path.parent.mkdir(exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)  # whole or not at all
+    write_atomically(path, text)
     return path
 
 
@@ -177,7 +177,5 @@ def release(root: Path, version: str, rows: list[dict]) -> list[str]:
         new, n = pattern.subn(lambda m: f"{m.group(1)}{version}{m.group(3)}", texts[name], count=1)
         if n != 1:
             raise ValueError(f"{name}: no version line to bump")
-        partial = root / f".{name}.partial"
-        partial.write_text(new, encoding="utf-8")
-        partial.replace(root / name)
+        write_atomically(root / name, new)
     return [*_VERSION_LINES, str(record(root, version, rows).relative_to(root))]

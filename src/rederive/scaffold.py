@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .files import write_atomically
 from .exclusions import COLUMNS as EXCLUSION_COLUMNS
 from .register import COLUMNS as REGISTER_COLUMNS
 
@@ -107,7 +108,7 @@ def new_source(root: Path, name: str, seed: str, short: str | None, title: str |
         raise ScaffoldError(f"references.bib already has the key {name!r}, nothing written")
     for rel, text in files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text, encoding="utf-8")
-    (root / "_quarto.yml").write_text(quarto.replace(anchor, f"    - chapters/{name}.qmd\n" + anchor), encoding="utf-8")
-    (root / "references.bib").write_text(bib.rstrip("\n") + "\n" + BIB.format(id=name, title=title), encoding="utf-8")
+        write_atomically(root / rel, text)
+    write_atomically(root / "_quarto.yml", quarto.replace(anchor, f"    - chapters/{name}.qmd\n" + anchor))
+    write_atomically(root / "references.bib", bib.rstrip("\n") + "\n" + BIB.format(id=name, title=title))
     return [*files, "_quarto.yml", "references.bib"]
