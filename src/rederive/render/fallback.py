@@ -385,7 +385,6 @@ def render(root: Path, reuse: bool = True) -> None:
         _write_figures(chapters, staged_figures(staging))
         html_chapters = [_for_format(c, "html") for c in chapters]
         labels, owners, pages = _number_labels(html_chapters)
-        print("writing HTML (a page per chapter) and the PDF's Typst with pandoc", flush=True)
         page_markdown = []
         for chapter, page in zip(html_chapters, pages):
             link = lambda label, page=page: site.href(site.page_path(owners[label]), page.path, label)  # noqa: E731
@@ -412,6 +411,7 @@ def render(root: Path, reuse: bool = True) -> None:
             print(f"nothing changed since the last render: {OUTPUT_DIR}/ is current", flush=True)
             discard(staging)
             return
+        print("writing HTML (a page per chapter) and the PDF's Typst with pandoc", flush=True)
         # pandoc runs once per page and once for the PDF's Typst, two at a time, the longest first
         with ThreadPoolExecutor(max_workers=WORKERS) as pool:
             typst_job = pool.submit(_pandoc, typst_markdown, "typst", book, staging,
