@@ -1,6 +1,7 @@
 """A source publishes new numbers: the update path (`rederive update`, `pin`, `diff`) on a copy of
 the project, never on this tree's data."""
 import csv
+import hashlib
 import io
 import json
 import os
@@ -56,10 +57,20 @@ def test_shumilov_92_to_95_update_on_a_copy_ends_with_check_at_0_and_the_data_in
     env = {"REDERIVE_SEEDS": str(seeds)}
     _git(project, "init", "-q")
 
-    # 1. The publication's new version: the document says 95; the register still quotes 92.
+    # 1. The publication's new version: the document says 95; the register still quotes 92. Its
+    # hash is not the one source.yml records, so its quotes are not verified, and check says so.
     doc = seeds / SHUMILOV_DOC
     assert OLD in doc.read_text(encoding="utf-8")
     doc.write_text(doc.read_text(encoding="utf-8").replace(OLD, NEW), encoding="utf-8")
+    done = run_rederive(project, "check", env=env)
+    assert done.returncode == 0
+    new_hash = hashlib.sha256(doc.read_bytes()).hexdigest()
+    assert f"not verified, 1 document(s): shumilov2025 ({SHUMILOV_DOC} is a different version" in done.stdout
+    assert new_hash in done.stdout and "python -m rederive update shumilov2025)" in done.stdout
+    # The maintainer records the new version: now its quotes are verified, and two are not in it.
+    meta = project / "data" / "shumilov2025" / "source.yml"
+    old_hash = hashlib.sha256((SEEDS / SHUMILOV_DOC).read_bytes()).hexdigest()
+    meta.write_text(meta.read_text(encoding="utf-8").replace(old_hash, new_hash), encoding="utf-8")
     done = run_rederive(project, "check", env=env)
     assert done.returncode == 2
     quote_lines = [l for l in done.stderr.splitlines() if "not verbatim" in l]
@@ -126,3 +137,11 @@ def test_a_release_bumps_the_version_in_both_files_records_its_ledger_and_diffs_
     assert done.returncode == 0 and done.stdout.startswith("changes since release 9.9.9 (releases/9.9.9.json): 0")
     bad = run_rederive(project, "diff", "no-such-revision")
     assert bad.returncode == 2 and "neither a ledger export" in bad.stderr
+
+
+def test_a_document_version_that_is_not_a_sha256_is_bad_input_naming_file_and_key(project):
+    meta = project / "data" / "tongren2025" / "source.yml"
+    text = meta.read_text(encoding="utf-8")
+    meta.write_text(text.replace("  sha256: ", "  sha256: x", 1), encoding="utf-8")
+    done = run_rederive(project, "check")
+    assert done.returncode == 2 and "data/tongren2025/source.yml" in done.stderr and "document.sha256" in done.stderr

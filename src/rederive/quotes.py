@@ -8,6 +8,7 @@ catches an edit of a number together with its quote.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -25,7 +26,7 @@ def verify(sources: list[Source], root: Path) -> tuple[list[Problem], str]:
     folder = seeds_folder(root)
     if not folder.is_dir():
         return [], f"quotes: not verified (the source documents are not present at {folder})"
-    problems, quotes = [], 0
+    problems, quotes, unverified = [], 0, []
     for source in sources:
         path = folder / source.seed
         meta = str((source.directory / "source.yml").relative_to(root))
@@ -33,9 +34,17 @@ def verify(sources: list[Source], root: Path) -> tuple[list[Problem], str]:
             problems.append(Problem(meta, None, "seed", f"{source.seed!r} is not among the source documents in {folder}"))
             continue
         try:
-            text = normalise_space(path.read_text(encoding="utf-8"))
+            data = path.read_bytes()
+            text = normalise_space(data.decode("utf-8"))
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(Problem(meta, None, "seed", f"cannot read {source.seed!r}: {exc}"))
+            continue
+        recorded = source.document.get("sha256")
+        found = hashlib.sha256(data).hexdigest()
+        if recorded and found != recorded:
+            unverified.append(f"{source.id} ({source.seed} is a different version of the document: sha256 {found}, "
+                              f"{meta} records {recorded}; to quote this version, set document.sha256 to its hash in "
+                              f"{meta}, then python -m rederive update {source.id})")
             continue
         for row in source.rows:
             quotes += 1
@@ -46,4 +55,7 @@ def verify(sources: list[Source], root: Path) -> tuple[list[Problem], str]:
                 quotes += 1
                 if normalise_space(r["quote"]) not in text:
                     problems.append(Problem(table.file, r["line"], "quote", f"not verbatim in {source.seed}"))
-    return problems, f"quotes: all {quotes} verbatim in their source documents ({folder})"
+    line = f"quotes: all {quotes} verbatim in their source documents ({folder})"
+    if unverified:
+        line += f"; not verified, {len(unverified)} document(s): " + "; ".join(unverified)
+    return problems, line

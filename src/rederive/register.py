@@ -82,6 +82,7 @@ class Source:
     rows: list[Row] = field(default_factory=list)
     tables: dict = field(default_factory=dict)
     lines: dict = field(default_factory=dict, compare=False, repr=False)  # source.yml's key paths -> line
+    document: dict = field(default_factory=dict, compare=False)  # source.yml's `document`: the version quoted
 
     def row(self, row_id: str) -> Row:
         for r in self.rows:
@@ -325,7 +326,8 @@ def load_source(directory: Path, root: Path, problems: list[Problem]) -> Source 
             rows.extend(table_cells.cell_rows(directory.name, table, spec or {}, rel_yml, problems))
     return Source(id=directory.name, short=str(meta.get("short", "")), title=str(meta.get("title", "")),
                   seed=str(meta.get("seed", "")), citation=str(meta.get("citation", "")),
-                  directory=directory, rows=rows, tables=tables, lines=meta.get("_lines", {}))
+                  directory=directory, rows=rows, tables=tables, lines=meta.get("_lines", {}),
+                  document=dict(meta.get("document") or {}))
 
 
 def load_all(root: Path) -> list[Source]:

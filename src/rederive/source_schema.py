@@ -26,9 +26,17 @@ def schema() -> dict:
                             "not_printed": {"type": "array", "items": _TEXT},
                             "cells": {"type": "object", "additionalProperties": cell},
                             "expected": {"type": "object", "additionalProperties": expected}}}
+    # The version of the document the register quotes: the publication, the web page or file read
+    # (with its retrieval date where known) and the SHA-256 of the text copy whose quotes were
+    # verified; `check` verifies quotes only against a copy with this hash (rederive.quotes).
+    document = {"type": "object", "additionalProperties": False, "required": ["publication", "read", "sha256"],
+                "properties": {"publication": _TEXT, "read": _TEXT,
+                               "retrieved": {"type": "string", "pattern": "^\\d{4}-\\d{2}-\\d{2}$"},
+                               "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}}
     return {"type": "object", "additionalProperties": False,
             "required": ["id", "short", "title", "seed", "citation"],
             "properties": {"id": _TEXT, "short": _TEXT, "title": _TEXT, "seed": _SEED, "citation": _TEXT,
+                           "document": document,
                            "tables": {"type": "object", "additionalProperties": table}}}
 
 
