@@ -1,0 +1,79 @@
+"""Findings travel: a check that passes on a value taken from a flagged printed value says so.
+
+A printed value *carries a finding* when any register row of it (the same quote and printed text:
+one printed value may be checked by two rows) expects an outcome that is not clean. A derived or
+agreement row whose check passes (reproduced, consistent) but whose value comes from such a value
+gets the outcome "rests on a flagged value" instead, and names its *roots*: the flagged rows it
+rests on or, where those only rest on a flagged value themselves, their roots. A row whose own
+check already fails keeps its own outcome and names its roots too.
+
+"Comes from" is what the row's derivation read (rederive.inputs records it), or, where the
+derivation knows better, what it says its value was taken from (Result.rests_on: a range that
+matches a table's percentages as printed but not their counts). A whole table read is not a
+printed value: derivations that copy one cell read that cell's row by id.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from . import checks, outcomes
+from .result import Result
+
+CLEAN = {outcomes.REPRODUCED, outcomes.CONSISTENT}
+
+
+def printed_value(row) -> tuple[str, str]:
+    """What identifies one printed value within a source: its quote and its text as printed."""
+    return row.quote, row.reported
+
+
+def apply(rows: list, results: dict[str, Result], provenance: dict[str, tuple]) -> dict[str, tuple[Result, tuple]]:
+    """{row id: (result, roots)} for every row with a result: a clean result that rests on a
+    flagged value becomes "rests on a flagged value"; roots are the ids of the root findings."""
+    by_id = {r.id: r for r in rows}
+    flagged: dict[tuple, str] = {}  # printed value -> the first of its rows that expects a finding
+    for r in rows:
+        if r.expected not in outcomes.GOOD:
+            flagged.setdefault(printed_value(r), r.id)
+
+    def direct(row_id: str) -> list[str]:
+        row, result = by_id[row_id], results.get(row_id)
+        if row.check not in checks.DERIVED or result is None:
+            return []
+        read = result.rests_on if result.rests_on is not None else provenance.get(row_id, ())
+        found = []
+        for other_id in read:
+            other = by_id.get(other_id)
+            if other is None or printed_value(other) == printed_value(row):  # a whole table; its own value
+                continue
+            root = flagged.get(printed_value(other))
+            if root is not None and root not in found:
+                found.append(root)
+        return found
+
+    memo: dict[str, tuple] = {}
+
+    def roots(row_id: str, seen: frozenset = frozenset()) -> tuple:
+        if row_id not in memo:
+            out: list[str] = []
+            for flagged_id in direct(row_id):
+                deeper = ()
+                if by_id[flagged_id].expected == outcomes.RESTS_ON_FLAGGED and flagged_id not in seen:
+                    deeper = roots(flagged_id, seen | {row_id})
+                out.extend(r for r in deeper or (flagged_id,) if r not in out)
+            memo[row_id] = tuple(out)
+        return memo[row_id]
+
+    travelled = {}
+    for row in rows:
+        result = results.get(row.id)
+        if result is None:
+            continue
+        found = roots(row.id)
+        if found:
+            named = "; ".join(f"{r} ({by_id[r].expected})" for r in found)
+            detail = "; ".join(filter(None, [result.detail, f"its value comes from a flagged value: {named}"]))
+            result = replace(result, detail=detail,
+                             outcome=outcomes.RESTS_ON_FLAGGED if result.outcome in CLEAN else result.outcome)
+        travelled[row.id] = (result, found)
+    return travelled
