@@ -32,7 +32,7 @@ def apply(rows: list, results: dict[str, Result], provenance: dict[str, tuple]) 
     flagged value becomes "rests on a flagged value"; roots are the ids of the root findings."""
     by_id = {r.id: r for r in rows}
     flagged: dict[tuple, str] = {}  # printed value -> the first of its rows that expects a finding
-    for r in rows:
+    for r in sorted(rows, key=lambda r: r.expected == outcomes.RESTS_ON_FLAGGED):  # a finding of its own first
         if r.expected not in outcomes.GOOD:
             flagged.setdefault(printed_value(r), r.id)
 
@@ -57,10 +57,13 @@ def apply(rows: list, results: dict[str, Result], provenance: dict[str, tuple]) 
         if row_id not in memo:
             out: list[str] = []
             for flagged_id in direct(row_id):
-                deeper = ()
-                if by_id[flagged_id].expected == outcomes.RESTS_ON_FLAGGED and flagged_id not in seen:
-                    deeper = roots(flagged_id, seen | {row_id})
-                out.extend(r for r in deeper or (flagged_id,) if r not in out)
+                # a value flagged only for resting on another passes on that one's roots (none, once
+                # its root is mended: then it is no root itself, and check names both rows)
+                if by_id[flagged_id].expected != outcomes.RESTS_ON_FLAGGED:
+                    found = (flagged_id,)
+                else:
+                    found = roots(flagged_id, seen | {row_id}) if flagged_id not in seen else ()
+                out.extend(r for r in found if r not in out)
             memo[row_id] = tuple(out)
         return memo[row_id]
 

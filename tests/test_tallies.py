@@ -1,0 +1,199 @@
+"""Findings travel to the numbers that rest on them, and the tallies count distinct printed values,
+re-derived apart from weak checks (issue 16, items 3 and 4)."""
+import csv
+import io
+import sys
+import types
+from fractions import Fraction
+from types import SimpleNamespace
+
+import pytest
+
+from conftest import ROOT
+from rederive import checks, outcomes, tallies
+from rederive.ledger import build
+from rederive.report import Report
+
+# A tiny register: 30 + 60 patients are printed as "100" (a total its parts contradict), and a
+# percentage over that 100, its copy in the abstract, and a percentage over a clean total read it.
+HEADER = "id,location,quote,reported,corrected,role,check,expected,note\n"
+FIXTURE_ROWS = """\
+total_n,results,of 100 patients,100,,input,none,input,
+a_n,results,30 had a response,30,,input,none,input,
+b_n,results,60 had none,60,,input,none,input,
+total_sum,results,of 100 patients,100,,claim,sum,discrepancy,30 + 60 is 90: the parts do not add up to the total.
+a_pct,results,a response (30%),30%,,claim,percent_of_counts,rests on a flagged value,Over the 100 its parts contradict.
+a_pct_copy,abstract,responded (30%),30%,,claim,agrees_with,rests on a flagged value,The abstract's copy of a_pct.
+c_n,results,12 of the 40 evaluable,12,,input,none,input,
+d_n,results,12 of the 40 evaluable,40,,input,none,input,
+c_pct,results,evaluable (30.0%),30.0%,,claim,percent_of_counts,reproduced,
+"""
+
+
+def _fixture_module():
+    from rederive.derivations import Agrees, Percent, Total
+
+    def derive(x):
+        d = x.derivations()
+        d["total_sum"] = Total((x.n("a_n"), x.n("b_n")))
+        d["a_pct"] = Percent(x.n("a_n"), x.n("total_n"))
+        d["a_pct_copy"] = Agrees("a_pct", x["a_pct"])
+        d["c_pct"] = Percent(x.n("c_n"), x.n("d_n"))
+        return d
+    module = types.ModuleType("rederive.sources.fixture")
+    module.derive = derive
+    return module
+
+
+@pytest.fixture
+def fixture_root(tmp_path, monkeypatch):
+    folder = tmp_path / "data" / "fixture"
+    folder.mkdir(parents=True)
+    (folder / "source.yml").write_text("id: fixture\nshort: Fixture\ntitle: A fixture\nseed: none.txt\n"
+                                       "citation: fixture\n", encoding="utf-8")
+    (folder / "claims.csv").write_text(HEADER + FIXTURE_ROWS, encoding="utf-8")
+    monkeypatch.setitem(sys.modules, "rederive.sources.fixture", _fixture_module())
+    return tmp_path
+
+
+def test_a_claim_over_a_flagged_total_and_its_copy_rest_on_the_root_finding(fixture_root):
+    # Oracle, by hand: 30/100 = 30.00% reproduces "30%", 12/40 = 30.00% reproduces "30.0%", and
+    # 30 + 60 = 90 is not the printed 100 (discrepancy). a_pct reads the 100; a_pct_copy agrees
+    # with a_pct, which rests on it: both rest on total_sum, the root; c_pct reads nothing flagged.
+    ledger = build(fixture_root, with_analyses=False)
+    assert not ledger.unexpected()
+    rows = {r.id: r for r in ledger.rows}
+    assert rows["total_sum"].outcome == outcomes.DISCREPANCY
+    for row_id in ("a_pct", "a_pct_copy"):
+        assert rows[row_id].outcome == outcomes.RESTS_ON_FLAGGED
+        assert rows[row_id].rests_on == ("total_sum",)
+        assert "total_sum (discrepancy)" in rows[row_id].detail
+    assert rows["c_pct"].outcome == outcomes.REPRODUCED and rows["c_pct"].rests_on == ()
+    exported = {r["id"]: r for r in csv.DictReader(io.StringIO(ledger.to_csv()))}
+    assert exported["a_pct"]["rests_on"] == "total_sum" and exported["c_pct"]["rests_on"] == ""
+
+
+def test_the_findings_list_links_a_resting_number_to_its_root_finding(fixture_root):
+    report = Report(build(fixture_root, with_analyses=False), fixture_root)
+    listed = report.findings_list("fixture").data
+    assert "[`a_pct`](ledger.html#row-a_pct), [`a_pct_copy`](ledger.html#row-a_pct_copy) on " \
+           "[`total_sum`](ledger.html#row-total_sum)" in listed
+
+
+def test_mending_the_root_finding_makes_check_fail_on_the_numbers_that_rested_on_it(fixture_root):
+    # Oracle: with 40 patients without a response, 30 + 70 = 100 adds up; a_pct and its copy then
+    # hold up on their own, which their registered "rests on a flagged value" no longer matches.
+    claims = fixture_root / "data" / "fixture" / "claims.csv"
+    claims.write_text(claims.read_text(encoding="utf-8").replace("b_n,results,60 had none,60", "b_n,results,70 had none,70")
+                      .replace("add up to the total.", "add up.").replace("claim,sum,discrepancy", "claim,sum,reproduced"),
+                      encoding="utf-8")
+    unexpected = {r.id: r.outcome for r in build(fixture_root, with_analyses=False).unexpected()}
+    assert unexpected == {"a_pct": outcomes.REPRODUCED, "a_pct_copy": outcomes.CONSISTENT}
+
+
+def test_a_text_range_is_checked_against_counts_and_rests_on_the_cells_it_copies_only_when_it_misses_them():
+    # Oracle: Shen's glofitamab CR counts 20/52 = 38.46% and 21/46 = 45.65%; Table 2 prints them as
+    # 37 and 45.7. "37-45.7%" misses 38.46 (37 stands for [36.5, 37.5)) but matches the cells;
+    # "38.5-45.7%" matches the counts and rests on no cell.
+    from rederive.derivations import Range
+    from rederive.reported import parse
+    glofit = Range(Fraction(2000, 52), Fraction(2100, 46), as_printed=(("hutchings", Fraction(37)), ("cartron", Fraction("45.7"))))
+    copied = glofit.compare(parse("37-45.7%"))
+    assert copied.outcome == outcomes.REPRODUCED and copied.rests_on == ("hutchings", "cartron")
+    assert copied.detail.startswith(outcomes.DISCREPANCY)
+    counted = glofit.compare(parse("38.5-45.7%"))
+    assert counted.outcome == outcomes.REPRODUCED and counted.rests_on == ()
+    assert glofit.compare(parse("36-45.7%")).outcome == outcomes.DISCREPANCY
+
+
+def _row(source, quote, reported, check, outcome):
+    return SimpleNamespace(source=source, quote=quote, reported=reported, check=check, outcome=outcome)
+
+
+def test_distinct_printed_values_count_a_value_checked_twice_once():
+    # Oracle, by hand: 6 rows, 4 printed values. The Cox result is one value checked twice (its CI,
+    # weak; its P, re-derived): re-derived, and in the worse group of its two outcomes (another
+    # rounding rule). "120" is an input and the sum that checks it: one value, re-derived, contradicted.
+    # "40%" copied twice in one place is one weak value; "12" is an unchecked input.
+    cox = "P = .07, HR 0.45, 95% CI 0.19-1.09"
+    rows = [_row("s", "q1", cox, "ci_consistency", outcomes.CONSISTENT),
+            _row("s", "q1", cox, "p_from_ci", outcomes.TRUNCATED),
+            _row("s", "q2", "120", "none", outcomes.INPUT),
+            _row("s", "q2", "120", "sum", outcomes.DISCREPANCY),
+            _row("s", "q3", "40%", "agrees_with", outcomes.RESTS_ON_FLAGGED),
+            _row("s", "q4", "12", "none", outcomes.INPUT)]
+    values = tallies.printed_values(rows)
+    assert [(v.kind, v.group) for v in values] == [
+        (tallies.RE_DERIVED, "Another rounding rule"), (tallies.RE_DERIVED, "Contradicted or suspect"),
+        (tallies.WEAK, "Rests on a flagged value"), (None, None)]
+    summary = tallies.summary(values)
+    assert (summary["printed"], summary["checked"], summary[tallies.RE_DERIVED], summary[tallies.WEAK]) == (4, 3, 2, 1)
+    assert summary["Reproduced or consistent"] == 0 and summary["Contradicted or suspect"] == 1
+
+
+def test_every_check_is_either_re_derived_or_weak():
+    assert checks.RE_DERIVED | checks.WEAK == set(checks.POSSIBLE) - {"none"}
+    assert not checks.RE_DERIVED & checks.WEAK
+
+
+@pytest.fixture(scope="module")
+def real():
+    return Report(build(ROOT), ROOT)
+
+
+def test_no_derived_row_of_the_real_ledger_that_reads_a_flagged_value_is_reproduced_or_consistent(real):
+    # Oracle, independent of rederive.travel: a printed value (quote and printed text) is flagged
+    # when any of its rows expects an outcome outside outcomes.GOOD; every derived row that read
+    # (ledger `inputs`) another printed value that is flagged must not hold up.
+    rows = [r for r in real.rows() if r.role != "analysis"]
+    by_id = {r.id: r for r in rows}
+    flagged = {(r.source, r.quote, r.reported) for r in rows if r.expected not in outcomes.GOOD}
+    holding = []
+    for r in rows:
+        own = (r.source, r.quote, r.reported)
+        read = [by_id[i] for i in r.inputs if i in by_id and (by_id[i].source, by_id[i].quote, by_id[i].reported) != own]
+        if r.check in checks.DERIVED and any((i.source, i.quote, i.reported) in flagged for i in read) \
+                and r.outcome in (outcomes.REPRODUCED, outcomes.CONSISTENT):
+            holding.append(r.id)
+    assert not holding, holding
+
+
+def test_the_text_copies_and_ranges_the_issue_names_rest_on_their_flagged_cells(real):
+    # Oracle: issue 16 and Shen 2025's Tables 1-2: Chong's 11/27 = 40.7% printed "(40)" (truncated)
+    # and 6/27 = 22.2% printed "(23)" (rounded up); Hutchings' 20/52 = 38.5% printed "(37)";
+    # Cartron's 0.667, which no count of 46 gives.
+    expected = {"text_mosun_orr": ("t2_chong8_prior_orr_pct",), "abstract_mosun_orr": ("t2_chong8_prior_orr_pct",),
+                "text_mosun_cr": ("t2_chong8_prior_cr_pct",), "abstract_mosun_cr": ("t2_chong8_prior_cr_pct",),
+                "discussion_mono_orr_range": ("t2_chong8_prior_orr_pct",),
+                "discussion_mono_cr_range": ("t2_chong8_prior_cr_pct",),
+                "text_glofit_cr": ("t2_hutchings15_prior_cr_pct",), "refractory_range": ("t1_cartron10_refractory",)}
+    for row_id, roots in expected.items():
+        row = real.row(row_id)
+        assert (row.outcome, row.rests_on) == (outcomes.RESTS_ON_FLAGGED, roots), row_id
+    assert real.row("text_glofit_cr").derived == "38.5 to 45.7 from the counts; 37 to 45.7 as printed"
+    # the glofitamab ORR range matches its counts (26/52 = 50.0%, 35/46 = 76.1%): it holds up
+    assert real.outcome("text_glofit_orr") == outcomes.REPRODUCED
+
+
+def test_the_status_table_counts_each_printed_value_once_and_its_columns_add_up(real):
+    # Oracle: the distinct (source, quote, printed text) of the register rows, counted here
+    # directly; the groups and the two kinds each partition the checked values.
+    status = real.status()
+    rows = [r for r in real.rows() if r.role != "analysis" and r.source != "synthesis"]
+    everything = status[status["Source"] == "All sources"].iloc[0]
+    assert everything["Printed values"] == len({(r.source, r.quote, r.reported) for r in rows})
+    assert everything["Checked"] == len({(r.source, r.quote, r.reported) for r in rows if r.check != "none"})
+    groups = ["Hold up", "Other rounding", "Undecided", "On a flagged value", "Contradicted or suspect"]
+    for _, line in status.iterrows():
+        assert line["Re-derived"] + line["Weak"] == line["Checked"]
+        assert sum(line[g] for g in groups) == line["Checked"]
+    assert status.drop(columns="Source").iloc[:-1].sum().equals(status.drop(columns="Source").iloc[-1])
+    assert len(status.columns) <= 10
+
+
+def test_the_outcome_breakdown_counts_every_register_row_once(real):
+    breakdown = real.outcome_breakdown()
+    rows = [r for r in real.rows() if r.role != "analysis" and r.source != "synthesis"]
+    assert breakdown["All"].sum() == len(rows)
+    assert breakdown.set_index("Outcome").loc[outcomes.RESTS_ON_FLAGGED, "All"] == \
+        sum(r.outcome == outcomes.RESTS_ON_FLAGGED for r in rows)
