@@ -181,9 +181,9 @@ def test_the_status_table_counts_each_printed_value_once_and_its_columns_add_up(
     status = real.status()
     rows = [r for r in real.rows() if r.role != "analysis" and r.source != "synthesis"]
     everything = status[status["Source"] == "All sources"].iloc[0]
-    assert everything["Printed values"] == len({(r.source, r.quote, r.reported) for r in rows})
+    assert everything["Printed"] == len({(r.source, r.quote, r.reported) for r in rows})
     assert everything["Checked"] == len({(r.source, r.quote, r.reported) for r in rows if r.check != "none"})
-    groups = ["Hold up", "Other rounding", "Undecided", "On a flagged value", "Contradicted or suspect"]
+    groups = ["Hold up", "Other rounding", "Undecided", "On a flagged value", "Contradicted"]
     for _, line in status.iterrows():
         assert line["Re-derived"] + line["Weak"] == line["Checked"]
         assert sum(line[g] for g in groups) == line["Checked"]

@@ -26,7 +26,7 @@ OUTCOME_ORDER = [o for o in outcomes.ORDER if o != outcomes.MISQUOTED]
 # The status table's short headings for the outcome groups of the preface's figure.
 STATUS_LABELS = {"Reproduced or consistent": "Hold up", "Another rounding rule": "Other rounding",
                  "Undecided: too coarse, method or denominator unknown": "Undecided",
-                 "Rests on a flagged value": "On a flagged value", "Contradicted or suspect": "Contradicted or suspect"}
+                 "Rests on a flagged value": "On a flagged value", "Contradicted or suspect": "Contradicted"}
 
 
 class UnexpectedOutcome(AssertionError):
@@ -170,7 +170,7 @@ class Report:
         records = []
         for source_id, label in [*((s, src.short) for s, src in self.ledger.sources.items()), (None, "All sources")]:
             t = self.tally(source_id)
-            records.append({"Source": label, "Printed values": t["printed"], "Checked": t["checked"],
+            records.append({"Source": label, "Printed": t["printed"], "Checked": t["checked"],
                             "Re-derived": t[tallies.RE_DERIVED], "Weak": t[tallies.WEAK],
                             **{STATUS_LABELS[g]: t[g] for g in tallies.GROUP_ORDER}})
         return pd.DataFrame(records)
