@@ -161,16 +161,16 @@ def derive(x):
 
     # every cell of the two tables (rederive.tables): Table 1 against Table 2 for the same trial,
     # refractory shares against the trial's n (a count above its cohort is refused on loading)
+    # (a cell one row copies is read by its row id, so that a finding on it travels, rederive.travel)
     t1_rows = lambda: {r["key"]: r for r in t1()}  # noqa: E731
     t2_rows = lambda: {r["key"]: r for r in x.table("table2").rows}  # noqa: E731
     for key in t1_rows():
-        d[f"t1_{key}_n"] = Agrees(f"table 2, {key}", parse(t2_rows()[f"{key}_prior"]["n"]))
+        d[f"t1_{key}_n"] = Agrees(f"table 2, {key}", x[f"t2_{key}_prior_n"])
         if (row := t1_rows()[key])["refractory"] != "–":
             d[f"t1_{key}_refractory"] = Grim(int(row["n"]))
-    for key, row in t2_rows().items():
-        trial = t1_rows()[key.rsplit("_", 1)[0]]
-        lopt = lambda: parse(f"{trial['lopt'].split('(')[0]} (range {trial['lopt'].split('(')[1].rstrip(')')})")  # noqa: E731
-        d[f"t2_{key}_lopt"] = Agrees(f"table 1, {trial['key']}", lopt(), separate=key.endswith("_naive"))
+    for key in t2_rows():
+        trial = t1_rows()[key.rsplit("_", 1)[0]]["key"]
+        d[f"t2_{key}_lopt"] = Agrees(f"table 1, {trial}", x[f"t1_{trial}_lopt"], separate=key.endswith("_naive"))
 
     # the text restating Table 2: each copy agrees with the percentage cell it copies, read by its
     # row id, so that a finding on the cell travels to the copy (rederive.travel)
@@ -228,8 +228,9 @@ def derive(x):
     low, high = min(refractory.values()), max(refractory.values())
     d["refractory_range"] = Range(low, high, ends=tuple(c for c, v in refractory.items() if v in (low, high)))
     for claim in ("followup_range", "abstract_followup_range", "conclusion_followup_range"):
-        follow_up = [months(r["mfollowup"]).value for r in t1()]
-        d[claim] = Range(min(follow_up), max(follow_up))
+        follow_up = {cell: x.value(cell) for cell in [f"t1_{r['key']}_mfollowup" for r in t1()]}
+        low, high = min(follow_up.values()), max(follow_up.values())
+        d[claim] = Range(low, high, ends=tuple(c for c, v in follow_up.items() if v in (low, high)))
     reported_in = lambda column: [r for r in t1() if r[column] != "–"]  # noqa: E731
     for claim, column in (("dor_k", "dor"), ("abstract_dor_k", "dor"), ("docr_k", "docr"),
                           ("abstract_docr_k", "docr"), ("mpfs_k", "mpfs"), ("abstract_mpfs_k", "mpfs"),
