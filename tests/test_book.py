@@ -47,7 +47,7 @@ COMPUTING = re.compile(r"from rederive(?:\.| import )(?:meta|km|subgroups|checks
 # The fallback reuses a chapter when its text, the engine and every report answer it read are
 # unchanged (rederive.render.incremental); a chapter reading anything else could show it stale.
 READING = re.compile(r"\bopen\(|\.read_(?:text|bytes|csv|excel|json|pickle)\(|\bos\.(?:environ|getenv)|\bsubprocess\b|"
-                     r"\bdatetime\b|\btime\.(?:time|perf_counter|strftime)\(|\bglob\(|\brandom\b")
+                     r"\bdatetime\b|\btime\.(?:time|perf_counter|strftime)\(|\bglob\(|\brandom\.|\bimport random\b")
 
 
 def test_no_chapter_parses_a_ledger_string_or_computes_a_result():
@@ -69,6 +69,7 @@ def test_the_lint_itself_catches_parsing_and_computing():
     assert READING.search('Path("data/x.csv").read_text()') and READING.search("pd.read_csv(p)")
     assert READING.search('os.environ["X"]') and READING.search("datetime.date.today()")
     assert not READING.search("R.rows(source)") and not READING.search("save_figure(fig, name)")
+    assert READING.search("random.random()") and not READING.search('"random effects; pooled"')
 
 
 def test_every_figure_has_alt_text_and_a_caption():
@@ -108,7 +109,7 @@ def test_the_synthesis_chapter_follows_every_source_chapter_and_reads_only_the_l
     assert synthesis < CHAPTERS.index("chapters/methods.qmd")
     text = (ROOT / "chapters" / "synthesis.qmd").read_text(encoding="utf-8")
     assert text.startswith("# What the sources say together {#sec-synthesis}")
-    for analysis in ("synthesis_timing_model", "synthesis_within_trials", "synthesis_sketches",
+    for analysis in ("synthesis_timing_sensitivity", "synthesis_within_trials", "synthesis_sketches",
                      "synthesis_pooled_medians", "synthesis_sequence"):
         assert f'R.analysis("{analysis}")' in text
 

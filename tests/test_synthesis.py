@@ -55,44 +55,90 @@ def test_the_median_of_a_mixture_solves_the_weighted_survival_equation():
     assert sketches.pooled_median([curves[0], curves[0]], [1, 3]) == pytest.approx(6.1, rel=1e-12)
 
 
+def _fit(cohorts, categories):
+    return comparisons.timing_models([cohorts], categories)[0]
+
+
 def test_the_timing_model_with_one_source_is_the_cross_product_odds_ratio():
     # Closed form for one binary factor: OR = (a/b)/(c/d), Wald SE sqrt(1/a + 1/b + 1/c + 1/d).
-    # Counts: Shumilov's strict split, early 12/41 vs late 9/15. Tolerance 1e-6 (IRLS convergence).
-    fit = comparisons.timing_model([("s", 0, 12, 41), ("s", 1, 9, 15)], ["early", "late"])
-    o = fit.odds_ratios[0]
+    # Counts: Shumilov's strict split, early 12/41 vs late 9/15. Tolerance 1e-9 (Newton converges
+    # to 1e-12 in the coefficients).
+    o = _fit([("s", 0, 12, 41), ("s", 1, 9, 15)], ["early", "late"]).odds_ratios[0]
     ratio = (9 / 6) / (12 / 29)
     se = math.sqrt(1 / 9 + 1 / 6 + 1 / 12 + 1 / 29)
-    assert o.estimate == pytest.approx(ratio, rel=1e-6)
-    assert o.low == pytest.approx(ratio * math.exp(-stats.norm.ppf(0.975) * se), rel=1e-6)
-    assert o.p == pytest.approx(2 * stats.norm.sf(math.log(ratio) / se), rel=1e-6)
+    assert o.estimate == pytest.approx(ratio, rel=1e-9)
+    assert o.low == pytest.approx(ratio * math.exp(-stats.norm.ppf(0.975) * se), rel=1e-9)
+    assert o.p == pytest.approx(2 * stats.norm.sf(math.log(ratio) / se), rel=1e-9)
+    # The one-source shortcut (statsmodels' Table2x2) is the same model:
+    alone = comparisons.one_source_odds([("s", 0, 12, 41), ("s", 1, 9, 15)], ["early", "late"])[0]
+    assert (alone.estimate, alone.low, alone.high, alone.p) == pytest.approx((o.estimate, o.low, o.high, o.p), rel=1e-9)
+
+
+SPLITS = [((12, 41), (22, 41), (6, 10)), ((12, 41), (25, 46), (3, 5)), ((12, 42), (19, 35), (9, 15)),
+          ((11, 40), (20, 37), (7, 12))]
+ODRO = [("o", 0, 6, 29), ("o", 1, 7, 11), ("o", 2, 16, 19)]
+
+
+def _cohorts(split):
+    return [("s", i, r, n) for i, (r, n) in enumerate(split)] + ODRO
+
+
+def test_the_vectorised_timing_model_is_statsmodels_glm_fit_by_fit():
+    # Oracle: statsmodels' binomial GLM (the documented path), fitted set by set to Shumilov
+    # splits and the odronextamab groups, against the batch fit of all sets at once: estimates,
+    # Wald CIs, P values and log-likelihood. Tolerance 1e-8 relative (both converge far below).
+    batch = [_cohorts(s) for s in SPLITS]
+    fits = comparisons.timing_models(batch, ["a", "b", "c"])
+    for cohorts, fit in zip(batch, fits):
+        x = np.array([[1.0, float(src == "s"), float(c == 1), float(c == 2)] for src, c, _, _ in cohorts])
+        y = np.array([[r, n - r] for _, _, r, n in cohorts], float)
+        glm = sm.GLM(y, x, family=sm.families.Binomial()).fit(tol=1e-14)  # its default stops at 1e-8
+        ci = glm.conf_int()
+        for i, o in zip((2, 3), fit.odds_ratios):
+            assert o.estimate == pytest.approx(math.exp(glm.params[i]), rel=1e-8)
+            assert (o.low, o.high) == pytest.approx((math.exp(ci[i][0]), math.exp(ci[i][1])), rel=1e-8)
+            assert o.p == pytest.approx(glm.pvalues[i], rel=1e-8)
+        binomial_coefficients = sum(math.log(math.comb(n, r)) for _, _, r, n in cohorts)
+        assert fit.loglik + binomial_coefficients == pytest.approx(glm.llf, rel=1e-9)
 
 
 def test_the_timing_model_matches_a_logistic_regression_on_individual_patients():
     # Oracle: statsmodels' Logit on one row per patient (an independent path from the grouped
-    # binomial GLM), with the same fixed source effect. Counts: Shumilov's first strict split and
-    # the odronextamab groups. Tolerance 1e-6 relative.
-    cohorts = [("shumilov", 0, 12, 41), ("shumilov", 1, 22, 41), ("shumilov", 2, 6, 10),
-               ("odro", 0, 6, 29), ("odro", 1, 7, 11), ("odro", 2, 16, 19)]
+    # binomial fit), with the same fixed source effect. Counts: Shumilov's first strict split and
+    # the odronextamab groups. Tolerance 1e-6 relative (Logit's own convergence).
+    cohorts = _cohorts(SPLITS[0])
     y, x = [], []
     for source, cat, r, n in cohorts:
         for i in range(n):
             y.append(1 if i < r else 0)
-            x.append([1.0, float(source == "shumilov"), float(cat == 1), float(cat == 2)])
+            x.append([1.0, float(source == "s"), float(cat == 1), float(cat == 2)])
     logit = sm.Logit(np.array(y), np.array(x)).fit(disp=0)
-    fit = comparisons.timing_model(cohorts, ["early", "mid", "late"])
-    for o, coef in zip(fit.odds_ratios, logit.params[2:]):
+    for o, coef in zip(_fit(cohorts, ["a", "b", "c"]).odds_ratios, logit.params[2:]):
         assert o.estimate == pytest.approx(math.exp(coef), rel=1e-6)
 
 
-def test_ranges_over_splits_are_the_extremes_of_the_individual_fits():
-    # Oracle: brute force over the three strict Shumilov splits, each fitted on its own.
-    splits = [((12, 41), (22, 41), (6, 10)), ((12, 41), (25, 46), (3, 5)), ((12, 42), (19, 35), (9, 15))]
-    build = lambda split: [("s", i, r, n) for i, (r, n) in enumerate(split)] + [("o", 0, 6, 29), ("o", 1, 7, 11), ("o", 2, 16, 19)]  # noqa: E731
-    fits = comparisons.over_splits(splits, build, ["a", "b", "c"])
+def test_the_common_odds_ratio_test_is_the_likelihood_ratio_against_one_model_per_source():
+    # Oracle: statsmodels' GLM with the source-by-timing interaction (one rate per cohort) against
+    # the model without it; LR statistic 2 (llf1 - llf0) on 2 df. Tolerance 1e-8 relative.
+    cohorts = _cohorts(SPLITS[0])
+    x0 = np.array([[1.0, float(s == "s"), float(c == 1), float(c == 2)] for s, c, _, _ in cohorts])
+    x1 = np.column_stack([x0, x0[:, 1] * x0[:, 2], x0[:, 1] * x0[:, 3]])
+    y = np.array([[r, n - r] for _, _, r, n in cohorts], float)
+    lr = 2 * (sm.GLM(y, x1, family=sm.families.Binomial()).fit().llf - sm.GLM(y, x0, family=sm.families.Binomial()).fit().llf)
+    p = comparisons.common_odds_test(_fit(cohorts, ["a", "b", "c"]), cohorts, ["a", "b", "c"])
+    assert p == pytest.approx(stats.chi2.sf(lr, 2), rel=1e-8)
+
+
+def test_ranges_over_fits_are_the_extremes_of_the_individual_fits():
+    # Oracle: each split fitted on its own, then min and max taken here. Tolerance 1e-10 relative:
+    # a batch and a lone fit stop Newton's iterations at different rounding.
+    fits = [f.odds_ratios for f in comparisons.timing_models([_cohorts(s) for s in SPLITS], ["a", "b", "c"])]
+    direct = [_fit(_cohorts(s), ["a", "b", "c"]).odds_ratios[1] for s in SPLITS]
     r = comparisons.ranges(fits)
-    direct = [comparisons.timing_model(build(s), ["a", "b", "c"]).odds_ratios[1] for s in splits]
-    assert r[1]["or_low"] == min(o.estimate for o in direct) and r[1]["or_high"] == max(o.estimate for o in direct)
-    assert r[1]["p_high"] == max(o.p for o in direct)
+    assert r[1]["or_low"] == pytest.approx(min(o.estimate for o in direct), rel=1e-10)
+    assert r[1]["or_high"] == pytest.approx(max(o.estimate for o in direct), rel=1e-10)
+    assert r[1]["p_high"] == pytest.approx(max(o.p for o in direct), rel=1e-10)
+    assert r[1]["ci_low"] == pytest.approx(min(o.low for o in direct), rel=1e-10)
 
 
 def test_mantel_haenszel_matches_the_hand_formula():
@@ -114,14 +160,40 @@ def test_mantel_haenszel_matches_the_hand_formula():
     assert len(each) == 3 and each[0].estimate == pytest.approx((33 * 30) / (28 * 66), rel=1e-12)
 
 
-def test_exact_intervals_and_the_power_of_a_twelve_patient_series():
-    # Closed forms: 12 of 12 has Clopper-Pearson lower bound 0.025^(1/12). The critical count
-    # against p0 = 0.545 is found here by summing binomial terms with math.comb; the detectable
-    # rate must give exactly the stated power. Tolerances: floating point; 1e-8 for the root.
+def test_breslow_day_and_leave_one_out_on_the_within_trial_tables():
+    # Oracle for Breslow-Day: R's mantelhaen/BreslowDayTest is not at hand, so the statistic is
+    # written out here (Breslow and Day 1980): for each table, the expected count under the MH odds
+    # ratio solves a quadratic; sum (a - E)^2 / Var, on k - 1 df; Tarone's adjustment subtracts
+    # (sum a - sum E)^2 / sum Var. Tables: Shen 2025 Table 2, ORR, prior vs naive. Tolerance 1e-6.
+    tables = [(33, 61, 66, 96), (20, 35, 38, 63), (22, 29, 66, 74)]
+    pooled, _ = comparisons.within_trials(tables)
+    psi = pooled.estimate
+    stat = sum_a = sum_e = sum_v = 0.0
+    for ra, na, rb, nb in tables:
+        m1 = ra + rb  # responders in the table
+        lo, hi = max(0, m1 - nb), min(na, m1)
+        # E solves (E (nb - m1 + E)) / ((na - E)(m1 - E)) = psi
+        qa, qb, qc = 1 - psi, (nb - m1) + psi * (na + m1), -psi * na * m1
+        e = next(r for r in np.roots([qa, qb, qc]).real if lo <= r <= hi)
+        v = 1 / (1 / e + 1 / (na - e) + 1 / (m1 - e) + 1 / (nb - m1 + e))
+        stat += (ra - e) ** 2 / v
+        sum_a, sum_e, sum_v = sum_a + ra, sum_e + e, sum_v + v
+    stat -= (sum_a - sum_e) ** 2 / sum_v
+    assert comparisons.equal_odds_p(tables) == pytest.approx(stats.chi2.sf(stat, 2), rel=1e-6)
+    # Leaving a trial out is the Mantel-Haenszel estimate of the other two (hand formula above).
+    two = tables[1:]
+    ratio = sum(a * (nb - b) / (na + nb) for a, na, b, nb in two) / sum((na - a) * b / (na + nb) for a, na, b, nb in two)
+    assert comparisons.within_trials(two)[0].estimate == pytest.approx(ratio, rel=1e-12)
+
+
+def test_exact_tests_of_a_twelve_patient_series():
+    # Closed forms: 12 of 12 has Clopper-Pearson lower bound 0.025^(1/12) and one-sided exact P
+    # p0^12; the critical count against p0 = 0.545 is found by summing binomial terms with
+    # math.comb. Fisher's one-sided P for 12/12 against 40/92 is the hypergeometric tail
+    # C(52, 12) / C(104, 12) (all 12 responders of the 104 drawn into the series). Tolerances:
+    # floating point.
     assert binomial.exact_ci(12, 12)[0] == pytest.approx(0.025 ** (1 / 12), rel=1e-9)
     tail = lambda k, p: sum(math.comb(12, j) * p**j * (1 - p) ** (12 - j) for j in range(k, 13))  # noqa: E731
-    critical = min(k for k in range(13) if tail(k, 0.545) <= 0.025)
-    assert binomial.critical_count(12, 0.545) == critical
-    d = binomial.detectable_rate(12, 0.545)
-    assert tail(critical, d.rate) == pytest.approx(0.8, abs=1e-8)
-    assert binomial.detectable_rate(12, 0.99).rate is None  # nothing can beat 99% with 12 patients
+    assert binomial.critical_count(12, 0.545) == min(k for k in range(13) if tail(k, 0.545) <= 0.025)
+    assert binomial.p_at_least(12, 12, 0.545) == pytest.approx(0.545 ** 12, rel=1e-9)
+    assert binomial.fisher_greater(12, 12, 40, 92) == pytest.approx(math.comb(52, 12) / math.comb(104, 12), rel=1e-9)

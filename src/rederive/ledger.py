@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import analyses as analyses_
 from . import cache as cache_
-from . import checks, outcomes, pins, travel
+from . import checks, outcomes, pins, statements, travel
 from .inputs import Inputs, UnknownInput
 from .register import Problem, RegisterError, Row, Source, load_all, quote_contains
 from .reported import Reported
@@ -33,6 +33,8 @@ from .values import Pin
 FIELDS = ["id", "source", "seed", "location", "quote", "reported", "corrected", "role", "check",
           "derived", "inputs", "rests_on", "outcome", "expected", "ok", "note", "detail", "file", "line"]
 ANALYSIS_ROLE = "analysis"
+STATEMENT_ROLE = "statement"
+REPORT = "report"  # the source of the report's own statements
 
 
 @dataclass(frozen=True)
@@ -252,6 +254,18 @@ def _analysis_rows(root: Path, sources: list[Source], problems: list[Problem]):
     return rows, found
 
 
+def _statement_rows(rows: list[LedgerRow], found: list) -> list[LedgerRow]:
+    """Every statement of the report's own (rederive.statements) as a ledger row: its words, the
+    numbers that decide it, and whether they still support it (the only outcome it may have)."""
+    decided = statements.evaluate({r.id: r for r in rows}, {a.name: a for a in found})
+    return [LedgerRow(id=statements.PREFIX + s.id, source=REPORT, seed="", location=s.where, quote=s.words,
+                      reported=s.words, corrected="", role=STATEMENT_ROLE, check="statement", derived=detail,
+                      outcome=statements.outcome(holds), expected=outcomes.HOLDS, ok=holds, note="",
+                      detail="" if holds else f"the numbers no longer support these words: {detail}",
+                      file=statements.FILE, line=line)
+            for s, holds, detail, line in decided]
+
+
 BUILD_LOG = "REDERIVE_BUILD_LOG"  # if set, each build appends a line there (tests count builds per render)
 
 
@@ -321,6 +335,7 @@ def _build(root: Path, with_analyses: bool) -> Ledger:
     if with_analyses and not problems:
         analysis_rows, found = _analysis_rows(root, sources, problems)
         rows.extend(analysis_rows)
+        rows.extend(_statement_rows(rows, found))
     if problems:
         raise RegisterError(problems)
     return Ledger(sources, rows, found)

@@ -28,11 +28,14 @@ MISQUOTED = "misquoted"
 # The report's own analyses (data/analyses.csv): the engine still gives the pinned value, or not.
 PINNED = "as pinned"
 MOVED = "moved from its pin"
+# The report's own statements (rederive.statements): the numbers still support the words, or not.
+HOLDS = "holds"
+NO_LONGER_HOLDS = "no longer holds"
 
-GOOD = {INPUT, REPRODUCED, CONSISTENT, PINNED}
+GOOD = {INPUT, REPRODUCED, CONSISTENT, PINNED, HOLDS}
 ORDER = [INPUT, REPRODUCED, HALF_EVEN, TRUNCATED, CEILING, CONSISTENT, UNINFORMATIVE, METHOD_UNKNOWN,
          DENOMINATOR_UNSTATED, RESTS_ON_FLAGGED, SUSPECT_IDENTICAL, DISCREPANCY,
-         INCONSISTENT, DECISION_ERROR, PINNED, MOVED, MISQUOTED]
+         INCONSISTENT, DECISION_ERROR, PINNED, MOVED, HOLDS, NO_LONGER_HOLDS, MISQUOTED]
 # Every outcome that matches a printed value under some rounding rule, best first.
 ROUNDED = [REPRODUCED, HALF_EVEN, TRUNCATED, CEILING]
 

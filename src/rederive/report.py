@@ -77,6 +77,14 @@ class Report:
     def outcome(self, row_id: str) -> str:
         return self.ledger[row_id].outcome
 
+    def says(self, statement_id: str) -> str:
+        """The words of one of the report's own statements (rederive.statements), which `check`
+        has found the numbers still support."""
+        row = self.ledger["says." + statement_id]
+        if not row.ok:
+            raise UnexpectedOutcome(f"{row.id}: {row.detail}")
+        return row.reported
+
     def analysis(self, name: str):
         """One of the report's own results, as rederive.analyses computed it."""
         return self.ledger.analyses[name].result
@@ -182,8 +190,8 @@ class Report:
         group_of = {o: g for g, members in outcomes.GROUPS.items() for o in members}
         records = []
         for outcome in OUTCOME_ORDER:
-            if outcome in (outcomes.PINNED, outcomes.MOVED):
-                continue
+            if outcome in (outcomes.PINNED, outcomes.MOVED, outcomes.HOLDS, outcomes.NO_LONGER_HOLDS):
+                continue  # the report's own results and statements, not printed numbers
             record = {"Outcome": outcome, "Group": group_of.get(outcome, "no check")}
             for source_id, source in self.ledger.sources.items():
                 record[source.short] = sum(r.source == source_id and r.outcome == outcome for r in rows)

@@ -8,7 +8,7 @@ from .. import binomial, comparisons, meta, sketches
 from ..rounding import numerators
 from ..sources.descart2022 import DAYS_PER_MONTH
 from ..sources.shen2025 import events, studies
-from ..sources.shumilov2025 import reconstruction
+from ..sources.shumilov2025 import MODES, reconstruction
 from ..survival import pooled_median_bounds
 
 CATEGORIES = ["within 3 months", "3 to 6 months", "after 6 months"]  # harmonised time since CAR-T
@@ -65,36 +65,87 @@ def timing_points(x) -> list:
         points.append({"source": "shen2025", "group": key, "outcome": "ORR (odronextamab)", "kind": "rate",
                        "from": _months(start), "to": _months(end), "n": n, "counts": "reconstructed",
                        "estimate": float(x.value(f"odro_{key}_orr")), "low": 100 * low, "high": 100 * high})
-    for row_id, label, kind in (("erb_orr", "ORR", "rate"), ("erb_pfs2", "median PFS-2", "median"),
-                                ("erb_os2", "median OS-2", "median")):
-        entry = {"source": "erbella2025", "group": "late", "outcome": label, "kind": kind, "from": 3.0, "to": None,
-                 "n": x.n("erb_n"), "counts": "not printed"}
-        entry.update(_median(x, row_id) if kind == "median" else
-                     {"estimate": float(x.value(row_id)), "low": None, "high": None})
-        points.append(entry)
+    # Erbella's response rate is to any salvage, not to a bispecific, so it is not a point of the
+    # response panel; its medians are.
+    for row_id, label in (("erb_pfs2", "median PFS-2"), ("erb_os2", "median OS-2")):
+        points.append({"source": "erbella2025", "group": "late", "outcome": label, "kind": "median", "from": 3.0,
+                       "to": None, "n": x.n("erb_n"), "counts": "not printed", **_median(x, row_id)})
     return points
 
 
-def _timing_cohorts(x, split) -> list:
+SHUMILOV_READINGS = {"partition": "strict: every patient in one group, all evaluable",
+                     "evaluable": "the groups hold the evaluable patients only",
+                     "subset": "the groups hold some of the patients"}
+
+
+def _odronextamab_trial(x):
+    """The odronextamab trial's post-CAR-T cohort in Table 2 of the meta-analysis."""
+    return next(s for s in studies(x.table("shen2025/table2"))
+                if s.treatment == "Odronextamab" and s.subgroup != "CAR-T-naive")
+
+
+def _odro_readings(x) -> dict:
+    """The odronextamab groups two ways: as the discussion prints them (sizes adding up to 59)
+    and as the trial's n in Table 2 says (60). Table 2's responders fix the missing patient's
+    response; which time window the patient belongs to is unknown, so each of the model's
+    categories is tried in turn."""
+    printed = _odro_counts(x)
+    trial = _odronextamab_trial(x)
+    missing_n = trial.n - sum(n for _, n in printed.values())
+    missing_r = trial.orr - sum(r for r, _ in printed.values())
+    readings = {f"{sum(n for _, n in printed.values())}, as the groups print": printed}
+    if missing_n > 0 and 0 <= missing_r <= missing_n:
+        for category, label in enumerate(CATEGORIES):
+            key = next(k for k, _, _, c in ODRO_GROUPS if c == category)
+            moved = dict(printed)
+            r, n = printed[key]
+            moved[key] = (r + missing_r, n + missing_n)
+            readings[f"{trial.n}, as Table 2 prints: the {missing_n} missing {label}"] = moved
+    return readings
+
+
+def _cohorts(split, odro: dict) -> list:
     cohorts = [("shumilov2025", category, *split[i]) for i, (_, _, _, category) in enumerate(SHUMILOV_GROUPS)]
-    odro = _odro_counts(x)
     for category in range(len(CATEGORIES)):
         keys = [key for key, _, _, c in ODRO_GROUPS if c == category]
         cohorts.append(("odronextamab", category, sum(odro[k][0] for k in keys), sum(odro[k][1] for k in keys)))
     return cohorts
 
 
-def timing_model(x) -> dict:
-    """Logistic model of bispecific response on time since CAR-T (fixed source effect), over every split of the Shumilov cohort its printed rates allow."""
-    splits = reconstruction(x).solutions
-    if not splits:
-        raise ValueError("no split of the Shumilov cohort fits its printed rates")
-    fits = [comparisons.timing_model(_timing_cohorts(x, split), CATEGORIES) for split in splits]
-    return {"splits": len(splits), "per_split": [{"split": " ".join(f"{r}/{n}" for r, n in split),
-                                                  "odds_ratios": list(fit.odds_ratios)}
-                                                 for split, fit in zip(splits, fits)],
-            "ranges": comparisons.ranges(fits), "_categories": CATEGORIES,
-            "odronextamab_counts": {k: f"{r}/{n}" for k, (r, n) in _odro_counts(x).items()}}
+def timing_sensitivity(x) -> dict:
+    """The timing model over every split of every reading of the Shumilov cohort and both readings of the odronextamab group sizes, pooled and per source, with the test that the two sources share their odds ratios."""
+    odro = _odro_readings(x)
+    printed_odro = next(iter(odro.values()))
+    readings, pooled, shumilov_alone, shumilov_every = [], [], [], []
+    for mode in MODES:
+        splits = reconstruction(x, mode).solutions
+        if not splits:
+            continue
+        alone = [comparisons.one_source_odds(_cohorts(s, printed_odro)[:len(SHUMILOV_GROUPS)], CATEGORIES)
+                 for s in splits]
+        shumilov_every.extend(alone)
+        shumilov_alone.append({"reading": mode, "_label": SHUMILOV_READINGS[mode], "splits": len(splits),
+                               "ranges": comparisons.ranges(alone)})
+        for odro_label, counts in odro.items():
+            batch = [_cohorts(s, counts) for s in splits]
+            fits = comparisons.timing_models(batch, CATEGORIES)
+            tests = [comparisons.common_odds_test(f, c, CATEGORIES) for f, c in zip(fits, batch)]
+            pooled.extend(f.odds_ratios for f in fits)
+            readings.append({"shumilov": mode, "_shumilov_label": SHUMILOV_READINGS[mode], "odronextamab": odro_label,
+                             "fits": len(fits), "ranges": comparisons.ranges([f.odds_ratios for f in fits]),
+                             "common_odds_p_low": min(tests), "common_odds_p_high": max(tests)})
+    odro_alone = [{"sizes": label, "odds_ratios": list(comparisons.one_source_odds(
+        _cohorts(((1, 1),) * len(SHUMILOV_GROUPS), counts)[len(SHUMILOV_GROUPS):], CATEGORIES))}
+        for label, counts in odro.items()]
+    trial = _odronextamab_trial(x)
+    return {"readings": readings, "fits": len(pooled), "ranges": comparisons.ranges(pooled),
+            "odronextamab_n": {"windows": sum(n for _, n in printed_odro.values()), "table2": trial.n},
+            "common_odds_p_low": min(r["common_odds_p_low"] for r in readings),
+            "common_odds_p_high": max(r["common_odds_p_high"] for r in readings),
+            "shumilov_alone": shumilov_alone, "shumilov_alone_ranges": comparisons.ranges(shumilov_every),
+            "odronextamab_alone": odro_alone,
+            "odronextamab_alone_ranges": comparisons.ranges([tuple(o["odds_ratios"]) for o in odro_alone]),
+            "_categories": CATEGORIES}
 
 
 def within_trials(x) -> dict:
@@ -107,10 +158,20 @@ def within_trials(x) -> dict:
     out = {}
     for outcome in ("orr", "cr"):
         usable = [(label, a, b) for label, a, b in both if getattr(a, outcome) is not None and getattr(b, outcome) is not None]
-        pooled, each = comparisons.within_trials([(getattr(a, outcome), a.n, getattr(b, outcome), b.n) for _, a, b in usable])
-        out[outcome] = {"pooled": pooled, "trials": [{"trial": f"{label[0]} ({label[1]})", "prior": f"{getattr(a, outcome)}/{a.n}",
-                                                      "naive": f"{getattr(b, outcome)}/{b.n}", "odds_ratio": o}
-                                                     for (label, a, b), o in zip(usable, each)]}
+        tables = [(getattr(a, outcome), a.n, getattr(b, outcome), b.n) for _, a, b in usable]
+        pooled, each = comparisons.within_trials(tables)
+        names = [f"{label[0]} ({label[1]})" for label, _, _ in usable]
+        out[outcome] = {"pooled": pooled, "trials": [{"trial": name, "prior": f"{getattr(a, outcome)}/{a.n}",
+                                                      "naive": f"{getattr(b, outcome)}/{b.n}", "odds_ratio": o,
+                                                      "subgroup": a.subgroup}
+                                                     for name, (label, a, b), o in zip(names, usable, each)],
+                        "equal_odds_p": comparisons.equal_odds_p(tables) if len(tables) > 1 else None,
+                        "leave_one_out": [{"left_out": name,
+                                           "pooled": comparisons.within_trials(tables[:i] + tables[i + 1:])[0]}
+                                          for i, name in enumerate(names)] if len(tables) > 2 else [],
+                        "monotherapy": comparisons.within_trials([t for t, (_, a, _) in zip(tables, usable)
+                                                                  if a.subgroup == "monotherapy"])[0]
+                        if any(a.subgroup == "monotherapy" for _, a, _ in usable) else None}
     return out
 
 
@@ -180,25 +241,36 @@ def _weibull_through_median(median: float, shape: float) -> sketches.Sketch:
 
 
 def sequence(x) -> dict:
-    """CAR-T then bispecific against bispecific then CAR-T: exact CIs, and what 12 patients can and cannot show against the post-CAR-T bispecific response rates."""
+    """CAR-T then bispecific against bispecific then CAR-T: exact CIs, and exact tests of the 12-patient series against the post-CAR-T bispecific response rates (the pooled trial rate, at its estimate and at its upper 95% bound, and the real-world cohort)."""
     t2 = studies(x.table("shen2025/table2"))
-    mono = meta.metaprop(*events(t2, "monotherapy", "orr"))
+    mono_events = events(t2, "monotherapy", "orr")
+    mono = meta.metaprop(*mono_events)
     n, k = x.n("tr_n"), numerators(x["tr_orr"].estimate, x.n("tr_n"))
     cr = numerators(x["tr_cr"].estimate, x.n("tr_n"))
-    shum_k = numerators(x["shum_orr"].estimate, x.n("shum_n"))
+    shum_n = x.n("shum_n")
+    shum_k = numerators(x["shum_orr"].estimate, shum_n)
     if len(k) != 1 or len(cr) != 1 or len(shum_k) != 1:
         raise ValueError("a printed rate does not pin down one count")
-    references = {"pooled_monotherapy": mono.estimate, "shumilov": shum_k[0] / x.n("shum_n")}
-    return {"tongren": {"orr": f"{k[0]}/{n}", "orr_ci": binomial.exact_ci(k[0], n), "cr": f"{cr[0]}/{n}",
+    orr_ci = binomial.exact_ci(k[0], n)
+    return {"tongren": {"orr": f"{k[0]}/{n}", "orr_ci": orr_ci, "cr": f"{cr[0]}/{n}",
                         "cr_ci": binomial.exact_ci(cr[0], n)},
-            "shumilov": {"orr": f"{shum_k[0]}/{x.n('shum_n')}", "orr_ci": binomial.exact_ci(shum_k[0], x.n("shum_n"))},
+            "shumilov": {"orr": f"{shum_k[0]}/{shum_n}", "rate": shum_k[0] / shum_n,
+                         "orr_ci": binomial.exact_ci(shum_k[0], shum_n)},
             "pooled_monotherapy": {"estimate": mono.estimate, "low": mono.low, "high": mono.high,
-                                   "pi_low": mono.pi_low, "pi_high": mono.pi_high},
-            "detectable": {name: binomial.detectable_rate(n, p0) for name, p0 in references.items()},
-            "power_if_true_rate_were_its_lower_bound": {name: binomial.power(n, p0, binomial.exact_ci(k[0], n)[0])
-                                        for name, p0 in references.items()}}
+                                   "pi_low": mono.pi_low, "pi_high": mono.pi_high, "k": mono.k,
+                                   "patients": sum(mono_events[1]), "method": mono.method},
+            "tests": {"alpha": ALPHA_ONE_SIDED,
+                      "needed": binomial.critical_count(n, mono.estimate, ALPHA_ONE_SIDED),
+                      "p_vs_pooled": binomial.p_at_least(k[0], n, mono.estimate),
+                      "p_vs_pooled_upper": binomial.p_at_least(k[0], n, mono.high),
+                      "p_vs_shumilov": binomial.fisher_greater(k[0], n, shum_k[0], shum_n),
+                      "lower_bound_above_pooled_upper": orr_ci[0] > mono.high}}
 
 
-ANALYSES = {"synthesis_timing_points": timing_points, "synthesis_timing_model": timing_model,
+ALPHA_ONE_SIDED = 0.025  # a one-sided test at 2.5%, the one-sided half of a two-sided 5% test
+
+
+ANALYSES = {"synthesis_timing_points": timing_points,
+            "synthesis_timing_sensitivity": timing_sensitivity,
             "synthesis_within_trials": within_trials, "synthesis_sketches": survival_sketches,
             "synthesis_pooled_medians": pooled_medians, "synthesis_sequence": sequence}
