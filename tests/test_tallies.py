@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, SEEDS
 from rederive import checks, outcomes, tallies
 from rederive.ledger import build
 from rederive.report import Report
@@ -114,14 +114,14 @@ def test_distinct_printed_values_count_a_value_checked_twice_once():
     # Oracle, by hand: 6 rows, 4 printed values. The Cox result is one value checked twice (its CI,
     # weak; its P, re-derived): re-derived, and in the worse group of its two outcomes (another
     # rounding rule). "120" is an input and the sum that checks it: one value, re-derived, contradicted.
-    # "40%" copied twice in one place is one weak value; "12" is an unchecked input.
+    # "40%" is one weak value resting on a flagged one; "12" is an unchecked input.
     cox = "P = .07, HR 0.45, 95% CI 0.19-1.09"
-    rows = [_row("s", "q1", cox, "ci_consistency", outcomes.CONSISTENT),
-            _row("s", "q1", cox, "p_from_ci", outcomes.TRUNCATED),
-            _row("s", "q2", "120", "none", outcomes.INPUT),
-            _row("s", "q2", "120", "sum", outcomes.DISCREPANCY),
-            _row("s", "q3", "40%", "agrees_with", outcomes.RESTS_ON_FLAGGED),
-            _row("s", "q4", "12", "none", outcomes.INPUT)]
+    rows = [_row("s", f"bispecific antibodies ({cox})", cox, "ci_consistency", outcomes.CONSISTENT),
+            _row("s", f"bispecific antibodies ({cox})", cox, "p_from_ci", outcomes.TRUNCATED),
+            _row("s", "available for 120 of the 154", "120", "none", outcomes.INPUT),
+            _row("s", "available for 120 of the 154", "120", "sum", outcomes.DISCREPANCY),
+            _row("s", "ORR 40% and CR 23%", "40%", "agrees_with", outcomes.RESTS_ON_FLAGGED),
+            _row("s", "the 12 patients", "12", "none", outcomes.INPUT)]
     values = tallies.printed_values(rows)
     assert [(v.kind, v.group) for v in values] == [
         (tallies.RE_DERIVED, "Another rounding rule"), (tallies.RE_DERIVED, "Contradicted or suspect"),
@@ -129,6 +129,37 @@ def test_distinct_printed_values_count_a_value_checked_twice_once():
     summary = tallies.summary(values)
     assert (summary["printed"], summary["checked"], summary[tallies.RE_DERIVED], summary[tallies.WEAK]) == (4, 3, 2, 1)
     assert summary["Reproduced or consistent"] == 0 and summary["Contradicted or suspect"] == 1
+
+
+def test_rows_quoting_one_printed_value_with_different_excerpts_are_one_value():
+    # Oracle, by hand (DESCAR-T's and the Tongren preprint's own rows): the median 2.8 months with
+    # its CI, and the same 2.8 months quoted more briefly, start at the same place: one value. The
+    # two 33.3% of "anemia (33.3%), and thrombocytopenia (33.3%)" are two values, the second one
+    # also quoted on its own; "3" in "(n = 3; 1%)" is not the 3 of "n = 35".
+    rows = [_row("d", "median PFS-2 was 2.8 months (95% CI 2.4-3.1) from the time", "2.8 months (95% CI 2.4-3.1)", "ci_consistency", outcomes.CONSISTENT),
+            _row("d", "median PFS-2 was 2.8 months (95% CI 2.4-3.1)", "2.8 months", "within", outcomes.CONSISTENT),
+            _row("t", "anemia (33.3%), and thrombocytopenia (33.3%)", "33.3%", "grim", outcomes.REPRODUCED),
+            _row("t", "and thrombocytopenia (33.3%)", "33.3%", "grim", outcomes.REPRODUCED),
+            _row("d", "(PR, n = 35; 11%), or stable disease (n = 3; 1%).", "3", "none", outcomes.INPUT),
+            _row("d", "partial remission (PR, n = 35; 11%)", "35", "none", outcomes.INPUT)]
+    same = tallies.same_values(rows)
+    assert same[0] == same[1] and len(set(same)) == 5
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="needs the source documents (../shared/seeds), which are not shipped")
+def test_each_printed_value_is_one_place_in_its_document():
+    # Oracle: the documents themselves. Where a row's printed text starts in its document (its
+    # quote's first occurrence, plus the printed text's place in the quote): rows of one value
+    # start at one place, and two values never start at the same place.
+    from rederive.register import load_all, normalise_space, quote_offset
+    for source in load_all(ROOT):
+        text = normalise_space((SEEDS / source.seed).read_text(encoding="utf-8"))
+        places: dict[int, set] = {}
+        for row, value in zip(source.rows, tallies.same_values(source.rows)):
+            places.setdefault(value, set()).add(text.find(normalise_space(row.quote)) + quote_offset(row.quote, row.reported))
+        assert all(len(p) == 1 for p in places.values()), source.id
+        starts = [next(iter(p)) for p in places.values()]
+        assert len(starts) == len(set(starts)), source.id
 
 
 def test_every_check_is_either_re_derived_or_weak():
@@ -176,13 +207,16 @@ def test_the_text_copies_and_ranges_the_issue_names_rest_on_their_flagged_cells(
 
 
 def test_the_status_table_counts_each_printed_value_once_and_its_columns_add_up(real):
-    # Oracle: the distinct (source, quote, printed text) of the register rows, counted here
-    # directly; the groups and the two kinds each partition the checked values.
+    # Oracle: the printed values of the register rows (tallies.same_values, which the test above
+    # holds to the documents' own positions), counted here directly: every value once, and the
+    # checked ones those with a row that carries a check; the groups and the two kinds each
+    # partition the checked values.
     status = real.status()
     rows = [r for r in real.rows() if r.role in ("input", "claim")]  # register rows: not the report's own
+    same = tallies.same_values(rows)
     everything = status[status["Source"] == "All sources"].iloc[0]
-    assert everything["Printed"] == len({(r.source, r.quote, r.reported) for r in rows})
-    assert everything["Checked"] == len({(r.source, r.quote, r.reported) for r in rows if r.check != "none"})
+    assert everything["Printed"] == len(set(same)) < len(rows)
+    assert everything["Checked"] == len({v for r, v in zip(rows, same) if r.check != "none"})
     groups = ["Hold up", "Other rounding", "Undecided", "On a flagged value", "Contradicted"]
     for _, line in status.iterrows():
         assert line["Re-derived"] + line["Weak"] == line["Checked"]

@@ -1,7 +1,7 @@
 """Findings travel: a check that passes on a value taken from a flagged printed value says so.
 
-A printed value *carries a finding* when any register row of it (the same quote and printed text:
-one printed value may be checked by two rows) expects an outcome that is not clean. A derived or
+A printed value *carries a finding* when any register row of it (one printed value may be checked
+by several rows, rederive.tallies.same_values) expects an outcome that is not clean. A derived or
 agreement row whose check passes (reproduced, consistent) but whose value comes from such a value
 gets the outcome "rests on a flagged value" instead, and names its *roots*: the flagged rows it
 rests on or, where those only rest on a flagged value themselves, their roots. A row whose own
@@ -18,20 +18,21 @@ from dataclasses import replace
 
 from . import checks, outcomes
 from .result import Result
+from .tallies import same_values
 
 CLEAN = {outcomes.REPRODUCED, outcomes.CONSISTENT}
-
-
-def printed_value(row) -> tuple[str, str]:
-    """What identifies one printed value within a source: its quote and its text as printed."""
-    return row.quote, row.reported
 
 
 def apply(rows: list, results: dict[str, Result], provenance: dict[str, tuple]) -> dict[str, tuple[Result, tuple]]:
     """{row id: (result, roots)} for every row with a result: a clean result that rests on a
     flagged value becomes "rests on a flagged value"; roots are the ids of the root findings."""
     by_id = {r.id: r for r in rows}
-    flagged: dict[tuple, str] = {}  # printed value -> the first of its rows that expects a finding
+    value_of = dict(zip(by_id, same_values(rows)))
+
+    def printed_value(row) -> int:
+        return value_of[row.id]
+
+    flagged: dict[int, str] = {}  # printed value -> the first of its rows that expects a finding
     for r in sorted(rows, key=lambda r: r.expected == outcomes.RESTS_ON_FLAGGED):  # a finding of its own first
         if r.expected not in outcomes.GOOD:
             flagged.setdefault(printed_value(r), r.id)

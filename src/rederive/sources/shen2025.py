@@ -165,7 +165,8 @@ def derive(x):
     t1_rows = lambda: {r["key"]: r for r in t1()}  # noqa: E731
     t2_rows = lambda: {r["key"]: r for r in x.table("table2").rows}  # noqa: E731
     for key in t1_rows():
-        d[f"t1_{key}_n"] = Agrees(f"table 2, {key}", x[f"t2_{key}_prior_n"])
+        cell = f"t2_{t2_rows()[f'{key}_prior']['key']}_n"  # the Table 2 row by its key: a renamed one is named
+        d[f"t1_{key}_n"] = Agrees(f"table 2, {key}", x[cell])
         if (row := t1_rows()[key])["refractory"] != "–":
             d[f"t1_{key}_refractory"] = Grim(int(row["n"]))
     for key in t2_rows():
