@@ -232,3 +232,11 @@ def test_fuzzed_registers_never_end_in_a_traceback(pristine, tmp_path_factory, m
     if code == 2:
         problems = [line for line in err.splitlines()[1:]]
         assert problems and all(LOCATED.match(line) for line in problems), err
+
+
+def test_a_header_cell_with_a_line_separator_is_named_on_one_line():
+    # Found by the fuzz test above: U+0085 (NEL) in a header cell split the problem over two lines
+    # (str.splitlines treats it as a line break). Oracle: one problem, one line, the character escaped.
+    from rederive.register import Problem
+    text = str(Problem("data/x/claims.csv", 1, "0\x850", "unknown column"))
+    assert text.splitlines() == [text] and "\\x85" in text

@@ -27,7 +27,7 @@ INTRINSIC = {
     "untraceable": check_untraceable,
 }
 DERIVED = {cls.check: cls for cls in (d.Percent, d.Total, d.Grim, d.Agrees, d.Within, d.Value,
-                                      d.PooledProportion, d.Range, d.Feasible, d.Verbal)}
+                                      d.PooledProportion, d.Range, d.Feasible, d.Verbal, d.ColumnPrecision)}
 
 _ROUNDED = {*o.ROUNDED, o.DISCREPANCY}
 # Which outcomes each check can produce: the register's `expected` must be one of them.
@@ -48,6 +48,8 @@ POSSIBLE = {
     "pooled_proportion": _ROUNDED,
     "range": _ROUNDED,
     "feasible": {o.CONSISTENT, o.INCONSISTENT},
+    # a share printed with fewer decimals than its column (derivations.ColumnPrecision)
+    "column_precision": {o.CONSISTENT, o.INCONSISTENT},
 }
 # A check that reads other printed values passes on to its row the findings they carry
 # (rederive.travel): any of them can end in "rests on a flagged value".
@@ -58,11 +60,12 @@ for _check in DERIVED:
 # again from other printed numbers and compares it at its printed precision (a percentage from its
 # counts, a total from its parts, a P value from its ratio and CI, a pooled rate, a range from the
 # values it spans, a value from the method the source names, words from the numbers that decide
-# them); WEAK can only show that the number is possible or agrees (the same number printed twice,
+# them, a share from its count at its column's precision); WEAK can only show that the number is possible or agrees (the same number printed twice,
 # an estimate inside its own CI, a median inside its range, a value between bounds other numbers
 # set, a percentage some whole count of its n gives, a rate some subgroup split or Kaplan-Meier
 # curve can produce), or says that nothing can check it (untraceable).
-RE_DERIVED = {"percent_of_counts", "sum", "value", "pooled_proportion", "range", "p_from_ci", "verbal"}
+RE_DERIVED = {"percent_of_counts", "sum", "value", "pooled_proportion", "range", "p_from_ci", "verbal",
+              "column_precision"}
 WEAK = {"agrees_with", "ci_consistency", "median_in_range", "within", "grim", "feasible", "untraceable"}
 
 # Consistency checks may guard an input; re-derivations make a row a claim.

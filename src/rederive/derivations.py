@@ -333,3 +333,52 @@ class Verbal(Derivation):
         outcome = outcomes.CONSISTENT if holds else outcomes.INCONSISTENT if holds is False else outcomes.UNINFORMATIVE
         value = v.Verdict(self.claim, holds, self.decision.evidence)
         return Result(outcome, value, f"{self.claim}: {self.decision.evidence}")
+
+
+def _places(decimals: int) -> str:
+    return "as a whole number" if decimals == 0 else f"to {fmt.count(decimals, 'decimal')}"
+
+
+@dataclass(frozen=True)
+class ColumnPrecision(Derivation):
+    """A percentage (or proportion) printed with fewer decimals than the other cells of its
+    column or list: read at the column's precision, does its count over `denominator` give it?
+
+    "11%" among "38.3%, 7.1%, 21.4%" is 11.0% with the trailing zero dropped when its count gives
+    11.0 (consistent); "20%" whose count gives 20.1 was rounded more coarsely than its column,
+    and "0.8" among three-decimal shares, which no count of 27 gives as 0.800, stands for several
+    counts at once (inconsistent with its column). `count`: the printed count, where there is one
+    (otherwise every count over `denominator` is tried)."""
+
+    column: tuple  # the other cells as printed ("38.3", "0.885")
+    denominator: int
+    count: int | None = None
+    check = "column_precision"
+
+    def compare(self, printed: Reported) -> Result:
+        estimate = _estimate(printed)
+        scale = 1 if printed.unit is None and estimate.value <= 1 and estimate.decimals else 100
+        places = [Number.parse(c.strip().rstrip("%")).decimals for c in self.column]
+        wanted = max(set(places), key=lambda d: (places.count(d), d))  # the column's usual precision
+        counts = [self.count] if self.count is not None else range(self.denominator + 1)
+
+        def giving(number: Number) -> list[int]:
+            return [k for k in counts if rounding.contains(number, Fraction(scale * k, self.denominator), rounding.HALF_UP)]
+
+        own = giving(estimate)
+        shares = ", ".join(fmt.share(k, self.denominator) for k in own) or f"no count out of {self.denominator}"
+        if estimate.decimals >= wanted:
+            return Result(outcomes.CONSISTENT, v.Counts(tuple(own), self.denominator),
+                          f"printed {_places(estimate.decimals)}, as its column ({shares})")
+        at_column = Number(f"{float(estimate.value):.{wanted}f}", estimate.value, wanted)
+        fits = giving(at_column)
+        value = v.Counts(tuple(fits), self.denominator)
+        if fits:
+            return Result(outcomes.CONSISTENT, value,
+                          f"{at_column.text} at its column's precision ({fmt.count(wanted, 'decimal')}): {', '.join(fmt.share(k, self.denominator) for k in fits)} "
+                          f"(a trailing zero dropped)")
+        which = f"no count out of {self.denominator} gives" if self.count is None else \
+            f"its count, {fmt.share(self.count, self.denominator)}, does not give"
+        return Result(outcomes.INCONSISTENT, value,
+                      f"printed {_places(estimate.decimals)} in a column printed {_places(wanted)}: "
+                      f"{which} {at_column.text}; at its own precision: {shares}")

@@ -30,7 +30,10 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = self.file + (f":{self.row}" if self.row else "") + (f" [{self.column}]" if self.column else "")
+        # a column name read from a damaged header is shown escaped if it holds a line break or
+        # another unprintable character (U+0085 ends a line for str.splitlines): one problem, one line
+        column = self.column if self.column is None or self.column.isprintable() else repr(self.column)[1:-1]
+        where = self.file + (f":{self.row}" if self.row else "") + (f" [{column}]" if column else "")
         return f"{where}: {self.message}"
 
 

@@ -32,9 +32,12 @@ def apply(rows: list, results: dict[str, Result], provenance: dict[str, tuple]) 
     def printed_value(row) -> int:
         return value_of[row.id]
 
-    flagged: dict[int, str] = {}  # printed value -> the first of its rows that expects a finding
-    for r in sorted(rows, key=lambda r: r.expected == outcomes.RESTS_ON_FLAGGED):  # a finding of its own first
-        if r.expected not in outcomes.GOOD:
+    # printed value -> the first of its rows that expects a finding, a finding of its own first. An
+    # agreement's finding (two printings disagree, or agree where they should not) does not say
+    # which printing is wrong: it reaches only the rows that read the agreement row itself.
+    flagged: dict[int, str] = {}
+    for r in sorted(rows, key=lambda r: r.expected == outcomes.RESTS_ON_FLAGGED):
+        if r.expected not in outcomes.GOOD and r.check != "agrees_with":
             flagged.setdefault(printed_value(r), r.id)
 
     def direct(row_id: str) -> list[str]:
@@ -47,7 +50,7 @@ def apply(rows: list, results: dict[str, Result], provenance: dict[str, tuple]) 
             other = by_id.get(other_id)
             if other is None or printed_value(other) == printed_value(row):  # a whole table; its own value
                 continue
-            root = flagged.get(printed_value(other))
+            root = other_id if other.expected not in outcomes.GOOD else flagged.get(printed_value(other))
             if root is not None and root not in found:
                 found.append(root)
         return found

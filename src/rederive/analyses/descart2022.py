@@ -26,4 +26,14 @@ def example_p(x) -> dict:
     return out
 
 
-ANALYSES = {"descart_baseline_denominators": baseline_denominators, "descart_example_p": example_p}
+def complete_cases(x) -> dict:
+    """How many of the failures the multivariate Cox models can have used: LDH at infusion (in every multivariate model) was known only for the denominator its printed share recovers, treatment only for those with data on a new line."""
+    ldh = baseline_denominators(x)["ldh_high"]
+    failures, treated = x.n("failures_n"), x.n("treated_n")
+    return {"failures": failures, "ldh_known_low": min(ldh), "ldh_known_high": max(ldh), "treated": treated,
+            # patients with both: at least what the two groups must share, at most the smaller one
+            "both_low": max(0, min(ldh) + treated - failures), "both_high": min(max(ldh), treated)}
+
+
+ANALYSES = {"descart_baseline_denominators": baseline_denominators, "descart_example_p": example_p,
+            "descart_complete_cases": complete_cases}

@@ -112,7 +112,25 @@ def forest_groups(x) -> dict:
     return out
 
 
-ANALYSES = {"shen_methods": methods, "shen_method_summary": method_summary,
+def heterogeneity(x) -> dict:
+    """Cochran's Q test of each pooling the paper reports (metaprop's Freeman-Tukey scale), beside its I²; and the 'overall' ORR against the prior-CAR-T cohorts alone."""
+    out = {}
+    for key, label, ev, n in _analyses(x):
+        p = meta.metaprop(ev, n)
+        prefix, outcome = key.split("_")
+        out[key] = {"_label": label, "_name": f"{SUBGROUPS[prefix]} {OUTCOMES[outcome]}",
+                    "k": p.k, "q": p.q, "df": p.k - 1, "p": p.p_heterogeneity, "i2": p.i2}
+    t2 = studies(x.table("table2"))
+    prior = [s for s in t2 if s.subgroup != "CAR-T-naive"]
+    everyone = meta.metaprop(*events(t2, None, "orr"))
+    alone = meta.metaprop(*events(prior, None, "orr"))
+    out["overall_orr"] = {"k": everyone.k, "estimate": everyone.estimate,
+                          "naive_k": sum(s.subgroup == "CAR-T-naive" for s in t2 if s.orr is not None),
+                          "prior_k": alone.k, "prior_estimate": alone.estimate, "prior_low": alone.low, "prior_high": alone.high}
+    return out
+
+
+ANALYSES = {"shen_methods": methods, "shen_heterogeneity": heterogeneity, "shen_method_summary": method_summary,
             "shen_subgroup_differences": subgroup_differences, "shen_leave_one_out": leave_one_out,
             "shen_egger": egger, "shen_with_footnote_estimate": with_footnote_estimate,
             "shen_forest": forest_groups}

@@ -6,7 +6,7 @@ The intrinsic checks (p from CI, estimate inside CI, median inside range) run in
 from fractions import Fraction
 
 from .. import verdicts as says
-from ..derivations import Agrees, Grim, Percent, Total, Verbal, Within
+from ..derivations import Agrees, ColumnPrecision, Grim, Percent, Total, Verbal, Within
 from ..survival import landmark_bounds, pooled_median_bounds
 
 DAYS_PER_MONTH = Fraction(36525, 1200)  # 365.25 / 12
@@ -169,4 +169,20 @@ def derive(x):
     agrees("discussion_bsab_n", "treated_bsab_n")
     agrees("discussion_pfs2_median", "pfs2_median")
     agrees("discussion_pfs2_very_early", "pfs2_very_early")
+
+    # contradictions inside the article found by the systematic search (issue 16): the abstract's
+    # population against the methods', a share rounded more coarsely than its list, and rows
+    # printed identically for the univariate PFS-2 and OS-2 models
+    agrees("abstract_registered_n", "registered_n")
+    listed = lambda *keys: tuple(x.context(f"treated_{k}_pct").text for k in keys)  # noqa: E731  (the column's precision)
+    d["treated_chemo_pct_precision"] = ColumnPrecision(listed("len", "bsab", "targeted", "rt"), x.n("treated_n"),
+                                                       x.n("treated_chemo_n"))
+    d["treated_rt_pct_precision"] = ColumnPrecision(listed("len", "bsab", "targeted", "chemo"), x.n("treated_n"),
+                                                    x.n("treated_rt_n"))
+    d["verbal_abstract_received_salvage"] = Verbal(
+        f"{x['treated_n'].text} patients received salvage treatment", says.undecidable(
+            f"the results say data for a new line of treatment were available for {x['treated_n'].text} "
+            f"({x['treated_pct'].text}); how many were treated is not printed"))
+    for factor in ("ldh", "ferritin"):
+        d[f"pfs2_uni_{factor}_same_as_os2"] = Agrees(f"os2_uni_{factor}_p", x[f"os2_uni_{factor}_p"], separate=True)
     return d

@@ -12,7 +12,8 @@ from fractions import Fraction
 
 from .. import identities, meta, tables
 from .. import verdicts as says
-from ..derivations import Agrees, Grim, Percent, PooledProportion, Range, Total, Value, Verbal
+from ..derivations import (Agrees, ColumnPrecision, Feasible, Grim, Percent, PooledProportion, Range, Total,
+                           Value, Verbal, Within)
 from ..reported import parse
 
 SUBGROUPS = ("monotherapy", "combination", "CAR-T-naive")
@@ -291,4 +292,45 @@ def derive(x):
     d["mosun_intervening_n"] = Value(cohort - no_intervening, f"{cohort} - {no_intervening} = {cohort - no_intervening} (the discussion's 20/30)")
     d["rentsch_signature_pct"] = Percent(x.n("rentsch_signature_n"), x.n("rentsch_n"))
     d["rentsch_resurgence_pct"] = Percent(x.n("rentsch_resurgence_n"), x.n("rentsch_n"))
+    _search_findings(x, d, by_key, t1, t2)
     return d
+
+
+def _search_findings(x, d, by_key, t1, t2) -> None:
+    """Contradictions inside the paper found by the systematic search (issue 16): a share printed
+    with fewer decimals than its column, the discussion's split of a trial against the tables,
+    the population the text describes against the one pooled, the text's flow against Figure 1."""
+    chong_row = lambda: next(r for r in t1() if r["key"] == "chong8")  # noqa: E731
+    others = tuple(r["refractory"] for r in t1() if r["key"] != "chong8" and r["refractory"] != "–")
+    d["t1_chong8_refractory_precision"] = ColumnPrecision(others, int(chong_row()["n"]))
+    # Table 1's n within the discussion's 30: between (nonresponders - the extra patients) and all
+    # nonresponders are among them
+    n, split = int(chong_row()["n"]), x.n("mosun_nonresponders_n") + x.n("mosun_responders_n")
+    most = min(x.n("mosun_nonresponders_n"), n)
+    least = max(0, x.n("mosun_nonresponders_n") - max(0, split - n))
+    d["t1_chong8_refractory_vs_split"] = Within(
+        Fraction(least, n), Fraction(most, n),
+        f"{least} to {most} of Table 1's {n} are CAR-T nonresponders if they are among the discussion's "
+        f"{x.n('mosun_nonresponders_n')} + {x.n('mosun_responders_n')} = {split}")
+    # both readings of "nonresponders (3 of 18) and responders (3 of 12) to mosunetuzumab"
+    chong = by_key()["chong8_prior"]
+    responded = x.n("mosun_nonresponders_responded") + x.n("mosun_responders_responded")
+    readings = {f"3 + 3 responded to mosunetuzumab: {responded}": responded,
+                f"the {x.n('mosun_split_responders')} are its responders: {x.n('mosun_split_responders')}":
+                    x.n("mosun_split_responders")}
+    agree = [r for r, count in readings.items() if count == chong.orr]
+    d["mosun_split_responders"] = Feasible(len(agree), "; ".join(readings) + f"; Table 2: {chong.orr} responders "
+                                           f"({chong.cr} complete)")
+    # "All patients had previously received CAR-T therapy", against the cohorts the paper pools
+    naive = [s for s in t2() if s.subgroup == "CAR-T-naive"]
+    prior_only = meta.metaprop(*events([s for s in t2() if s.subgroup != "CAR-T-naive"], None, "orr"))
+    overall = x["overall_orr_pooled"]
+    d["verbal_all_prior_cart"] = Verbal(
+        "every patient analysed had prior CAR-T", says.Decision(
+            not naive, f"Table 2 pools {len(naive)} CAR-T-naive cohorts ({sum(s.n for s in naive)} patients); "
+                       f"Figure 3's overall ORR {overall.estimate.text} reproduces with them, the prior-CAR-T "
+                       f"cohorts alone give {prior_only.estimate:.3f}"))
+    d["records_vs_prisma_assessed"] = Agrees("prisma_assessed", x["prisma_assessed"])
+    low, high = x["pivotal_os_range"].range  # the discussion's long-term OS of the pivotal trials
+    d["bg_zuma1_os4y_vs_range"] = Within(low.value, high.value, "the discussion's long-term OS of the pivotal trials, "
+                                         "ZUMA-1 among them, citing the same reference")
