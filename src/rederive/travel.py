@@ -32,12 +32,13 @@ def apply(rows: list, results: dict[str, Result], provenance: dict[str, tuple]) 
     def printed_value(row) -> int:
         return value_of[row.id]
 
-    # printed value -> the first of its rows that expects a finding, a finding of its own first. An
-    # agreement's finding (two printings disagree, or agree where they should not) does not say
-    # which printing is wrong: it reaches only the rows that read the agreement row itself.
+    # printed value -> the first of its rows that expects a finding, a finding of its own first.
+    # Two printings that disagree do not say which of them is wrong: that agreement's finding
+    # reaches only the rows that read the agreement row itself. (Printings identical where they
+    # should differ are both suspect: that finding is the value's.)
     flagged: dict[int, str] = {}
     for r in sorted(rows, key=lambda r: r.expected == outcomes.RESTS_ON_FLAGGED):
-        if r.expected not in outcomes.GOOD and r.check != "agrees_with":
+        if r.expected not in outcomes.GOOD and (r.check != "agrees_with" or r.expected == outcomes.SUSPECT_IDENTICAL):
             flagged.setdefault(printed_value(r), r.id)
 
     def direct(row_id: str) -> list[str]:
