@@ -14,12 +14,16 @@ report: $(STAMP)
 test: $(STAMP) browser
 	$(PY) -m pytest
 
-# The browser test drives Debian's Chromium. Installed here when missing and we are root with
-# apt; otherwise that one test skips and says why (the rest of the suite does not need it).
+# The browser test drives Debian's Chromium and injects axe-core (npm, pinned in package.json and
+# package-lock.json) into each page; the PDF tests read text with poppler's pdftotext. Installed
+# here when missing (apt as root, npm ci); otherwise the tests that need them skip and say why.
 browser:
-	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
-	  echo "chromium could not be installed: the browser test will skip"
+	@{ command -v chromium >/dev/null && command -v pdftotext >/dev/null; } || { [ "$$(id -u)" = 0 ] && \
+	  command -v apt-get >/dev/null && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; } || \
+	  echo "chromium or poppler-utils could not be installed: the tests that need them will skip"
+	@[ -f node_modules/axe-core/axe.min.js ] || { command -v npm >/dev/null && npm ci --no-audit --no-fund --silent; } || \
+	  echo "axe-core could not be installed (npm ci): the accessibility test will skip"
 
 check: $(STAMP)
 	$(PY) -m rederive check

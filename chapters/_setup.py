@@ -10,8 +10,8 @@ import pandas as pd  # noqa: F401
 from rederive import formatting as fmt  # noqa: F401
 from rederive import judgements as say  # noqa: F401
 from rederive import outcomes  # noqa: F401
-from rederive.figures import COLOURS, FAINT, GUIDE, apply_style, save_figure  # noqa: F401
-from rederive.report import Report, interactive_table, itables_library, md_code, md_list, md_table  # noqa: F401
+from rederive.figures import COLOURS, ENDPOINT_STYLE, FAINT, GUIDE, SOURCE_COLOURS, apply_style, save_figure  # noqa: F401
+from rederive.report import Report, interactive_table, md_code, md_list, md_table  # noqa: F401
 
 R = Report.load()
 f = R.fmt

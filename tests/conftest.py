@@ -7,7 +7,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"
-CACHE = ".rederive/analyses.pickle"
+CACHE = ".rederive/analyses.json"
 
 
 def copy_project(dest: Path) -> Path:

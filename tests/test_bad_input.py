@@ -7,6 +7,7 @@ the CLI in-process (rederive.cli.main) so that hundreds of cases take seconds.
 """
 import csv
 import io
+import os
 import re
 import shutil
 
@@ -88,7 +89,7 @@ CASES = [
      r"tongren2025/claims\.csv:\d+: not UTF-8"),
     ("UTF-16 file", lambda p: (p / TR).write_bytes((p / TR).read_text(encoding="utf-8").encode("utf-16")),
      r"tongren2025/claims\.csv:1: not UTF-8"),
-    ("claims.csv is a directory", _as_directory(TR), r"tongren2025/claims\.csv: not a file"),
+    ("claims.csv is a directory", _as_directory(TR), r"tongren2025/claims\.csv: a folder, not a regular file"),
     ("claims.csv missing", lambda p: (p / TR).unlink(), r"tongren2025/claims\.csv: missing"),
     ("field over the size limit", _replace(TR, "We retrospectively enrolled 12", "We retrospectively enrolled 12" + "x" * 200_000),
      r"tongren2025/claims\.csv:\d+: not readable as CSV: field larger than field limit"),
@@ -97,14 +98,47 @@ CASES = [
     ("source.yml is a string", lambda p: (p / "data/tongren2025/source.yml").write_text("hello\n"),
      r"tongren2025/source\.yml: must be a mapping"),
     ("source.yml is not YAML", lambda p: (p / "data/tongren2025/source.yml").write_text("id: [\n"),
-     r"tongren2025/source\.yml: not valid YAML"),
+     r"tongren2025/source\.yml:2: not valid YAML"),
     ("tables is a list", _replace(f"{SHEN}/source.yml", "tables:\n  table1:", "tables: [table1]\nold_tables:\n  table1:"),
-     r"shen2025/source\.yml \[tables\]: must map each table"),
+     r"shen2025/source\.yml:\d+ \[tables\]: \['table1'\] must be a mapping of keys"),
     ("a table's cells are a list", _replace(f"{SHEN}/source.yml", "    cells:\n      n: {name: patients, read: count, check: agrees_with}",
                                            "    cells: [n]\n    old:\n      n: {name: patients, read: count, check: agrees_with}"),
-     r"shen2025/source\.yml \[tables\.table1\.cells\]: must map each column"),
+     r"shen2025/source\.yml:\d+ \[tables\.table1\.cells\]: \['n'\] must be a mapping of keys"),
     ("unknown cell reader", _replace(f"{SHEN}/source.yml", "read: median_range, check: median_in_range", "read: guess, check: median_in_range"),
-     r"shen2025/source\.yml \[tables\.table1\.cells\.lopt\]: unknown reader 'guess'"),
+     r"shen2025/source\.yml:\d+ \[tables\.table1\.cells\.lopt\.read\]: 'guess' is not one of: count"),
+    # issue 20: nothing in source.yml may silently drop a check or verify a quote elsewhere
+    ("a misspelt key in a cell spec", _replace(f"{SHEN}/source.yml", "read: median_ci, check: ci_consistency}",
+                                               "read: median_ci, chek: ci_consistency}"),
+     r"shen2025/source\.yml:\d+ \[tables\.table1\.cells\.dor\.chek\]: unknown key 'chek'"),
+    ("a cell spec for a column the table lacks", _replace(f"{SHEN}/source.yml", "      mos: {name: median OS",
+                                                          "      mos2: {name: median OS"),
+     r"shen2025/source\.yml \[tables\.table1\.cells\.mos2\]: data/shen2025/table1\.csv has no column 'mos2'"),
+    ("a misspelt top-level key", _replace("data/tongren2025/source.yml", "citation:", "citaton:"),
+     r"tongren2025/source\.yml:\d+ \[citaton\]: unknown key 'citaton'"),
+    ("a duplicated key", lambda p: (p / "data/tongren2025/source.yml").write_text(
+        (p / "data/tongren2025/source.yml").read_text() + "seed: ../../data/forged.txt\n"),
+     r"tongren2025/source\.yml:\d+: the key 'seed' appears twice"),
+    ("a seed outside the seeds folder", _replace("data/tongren2025/source.yml", "seed: 001_", "seed: ../../project/data/001_"),
+     r"tongren2025/source\.yml:\d+ \[seed\]: .* must be a file name in the seeds folder"),
+    ("a citation key references.bib lacks", _replace("data/tongren2025/source.yml", "citation: tongren2025", "citation: nobody2099"),
+     r"tongren2025/source\.yml:\d+ \[citation\]: 'nobody2099' is not a key of references\.bib"),
+    ("a CI with equal bounds for a P from its CI", _replace("data/descart2022/claims.csv", "95% CI 1.20-3.13", "95% CI 1.20-1.20"),
+     r"descart2022/claims\.csv:\d+ \[reported\]: the CI 1\.20-1\.20 has equal bounds"),
+    ("an HR of 0", _replace("data/descart2022/claims.csv", "HR 1.94, 95% CI 1.20-3.13", "HR 0, 95% CI 0.00-3.13"),
+     r"descart2022/claims\.csv:\d+ \[reported\]: a ratio's estimate and CI bounds must print above 0"),
+    ("a count of 5,000 digits", lambda p: (p / "data/tongren2025/claims.csv").write_text(
+        (p / "data/tongren2025/claims.csv").read_text().replace(",12,", ",1" + "2" * 4999 + ",", 1)),
+     r"tongren2025/claims\.csv:\d+ \[reported\]: a number of 5000 digits"),
+    ("a YAML alias bomb", lambda p: (p / "data/tongren2025/source.yml").write_text(
+        "id: tongren2025\na: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+            f"{c}: &{c} [{', '.join(['*' + chr(ord(c) - 1)] * 10)}]\n" for c in "bcdefghij") + "title: *j\n"),
+     r"tongren2025/source\.yml:\d+: more than 100000 values once its aliases are expanded"),
+    ("source.yml is a named pipe", lambda p: ((p / "data/tongren2025/source.yml").unlink(),
+                                             os.mkfifo(p / "data/tongren2025/source.yml")),
+     r"tongren2025/source\.yml: a named pipe \(FIFO\), not a regular file"),
+    ("claims.csv is a named pipe", lambda p: ((p / "data/tongren2025/claims.csv").unlink(),
+                                             os.mkfifo(p / "data/tongren2025/claims.csv")),
+     r"tongren2025/claims\.csv: a named pipe \(FIFO\), not a regular file"),
     ("deleted table row", lambda p: (p / f"{SHEN}/table1.csv").write_text(
         "\n".join(line for line in (p / f"{SHEN}/table1.csv").read_text().splitlines() if not line.startswith("topp12,")) + "\n"),
      r"\[key\]: no row 'topp12'"),
@@ -194,7 +228,11 @@ def _apply(project, rel, kind, n, text, raw):
     data = path.read_bytes()
     lines = data.split(b"\n")
     if kind == "cell" and rel.endswith(".csv"):
-        rows = list(csv.reader(io.StringIO(data.decode("utf-8", "replace"))))
+        # newline="": a cell an earlier edit set to "\r" is written unquoted and must read back
+        try:
+            rows = list(csv.reader(io.StringIO(data.decode("utf-8", "replace"), newline="")))
+        except csv.Error:  # an earlier edit left the file damaged already
+            return
         r = rows[n % len(rows)]
         if r:
             r[n % len(r)] = text

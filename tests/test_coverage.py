@@ -52,6 +52,7 @@ def test_an_exclusion_may_not_cover_a_result(text, context, kind):
     # an exclusion over it must be refused with a located message, whatever reason it gives.
     problems: list[Problem] = []
     coverage.audit_source(_source(), text, [_exclusion(context, reason="date")], problems)
+    problems = [p for p in problems if p.column == "context"]  # (a "reason" misfit may come too: "120" is no date)
     assert len(problems) == 1 and f"reads as {kind}" in problems[0].message
     assert problems[0].file == "data/s/exclusions.csv" and problems[0].row == 2
 
@@ -120,3 +121,29 @@ def test_coverage_refuses_an_exclusion_over_a_result_with_exit_2(project):
     done = run_rederive(project, "coverage", env={"REDERIVE_SEEDS": str(SEEDS)})
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "data/shumilov2025/exclusions.csv:9 [context]: an exclusion may not cover a result: '43' reads as a rate" in done.stderr
+
+
+@pytest.mark.parametrize("text, context, reason, refused", [
+    # Oracle: the reason's own meaning. A date is a year, a day or year beside a month, a numeric
+    # date; a reference number is no measure and no value given for an outcome.
+    ("The median was not stated; a PFS of 10.5 months was seen.", "a PFS of 10.5 months", "date", True),
+    ("Patients were enrolled in May 2021 and followed.", "in May 2021", "date", False),
+    ("Data cut-off 12/05/2023 was used.", "12/05/2023", "date", False),
+    ("Responses were durable, ORR 45 overall.", "ORR 45 overall", "reference or citation number", True),
+    ("Responses lasted 14 months in most.", "lasted 14 months", "reference or citation number", True),
+    ("Responses were durable (14) in most.", "durable (14)", "reference or citation number", False),
+    ("as in the complete response (CR) (8-16) data", "(8-16)", "reference or citation number", False),
+])
+def test_an_exclusion_whose_reason_does_not_fit_the_number_is_refused(text, context, reason, refused):
+    from pathlib import Path
+
+    from rederive.coverage import audit_source
+    from rederive.exclusions import Exclusion
+    from rederive.register import Source
+    source = Source(id="x", short="x", title="x", seed="x.txt", citation="x", directory=Path("."))
+    problems = []
+    audit_source(source, text, [Exclusion("data/x/exclusions.csv", 2, context, "", reason, "")], problems)
+    reasons = [p for p in problems if p.column == "reason"]
+    assert bool(reasons) == refused, problems
+    if refused:
+        assert f"{reason!r} does not fit" in str(reasons[0]) and "data/x/exclusions.csv:2 [reason]" in str(reasons[0])

@@ -2,13 +2,12 @@
 report (rederive.reads) and its key (text, chapters' setup, engine, environment). The rendered
 proof (a data edit shows its new number; untouched chapters are reused) is in test_render.py."""
 import dataclasses
-import pickle
 
 import pytest
 
 from conftest import ROOT
 
-from rederive import reads, store
+from rederive import datacache, reads, store
 from rederive.ledger import Ledger
 from rederive.render import incremental
 from rederive.render.execute import Block, Chapter
@@ -122,9 +121,9 @@ def test_a_saved_chapter_is_reused_only_with_the_same_key_and_answers(tmp_path, 
     cache._report = _with_row(report, "tr_n", reported="13")
     assert cache.reusable("chapters/a.qmd") == (None, "a value it reads changed: fmt('tr_n') changed")
     cache._report = report
-    (tmp_path / incremental.CACHE / "chapters__a.qmd.pickle").write_bytes(b"not a pickle")
+    (tmp_path / incremental.CACHE / "chapters__a.qmd.json").write_bytes(b"not a cache")
     assert cache.reusable("chapters/a.qmd") == (None, "its saved execution is unreadable")
-    (tmp_path / incremental.CACHE / "chapters__a.qmd.pickle").write_bytes(
-        pickle.dumps(incremental.Saved("another key", chapter)))
+    datacache.save(tmp_path / incremental.CACHE / "chapters__a.qmd.json", "chapter",
+                   incremental.Saved("another key", chapter))
     assert cache.reusable("chapters/a.qmd") == (None, "its text, the engine or the environment changed")
     incremental._tools.cache_clear()

@@ -162,12 +162,39 @@ def test_an_engine_change_that_moves_a_shown_result_fails_check_until_re_pinned_
 
 
 def test_a_result_without_a_pin_fails_check_naming_it_until_pinned(project):
+    # Oracle: the README's exit-code list: a result no pin has reviewed is an unexpected outcome
+    # (exit 1, as a data edit that makes an analysis give a new result must be); a missing pins
+    # file is bad input (exit 2, the test below).
     pins = project / "data" / "analyses.csv"
     lines = pins.read_text(encoding="utf-8").splitlines(keepends=True)
     pins.write_text("".join(l for l in lines if not l.startswith("tongren_km.PFS.ways,")), encoding="utf-8")
     done = run_rederive(project, "check")
     assert done.returncode == 1 and "tongren_km.PFS.ways" in done.stdout and "no pin" in done.stdout
     assert run_rederive(project, "pin").returncode == 0 and run_rederive(project, "check").returncode == 0
+
+
+def test_a_deleted_pins_file_is_one_line_of_bad_input_and_pin_writes_it_again(project):
+    (project / "data" / "analyses.csv").unlink()
+    done = run_rederive(project, "check")
+    assert done.returncode == 2 and done.stderr.count("\n") == 2 and "data/analyses.csv: missing" in done.stderr
+    assert run_rederive(project, "pin").returncode == 0 and run_rederive(project, "check").returncode == 0
+
+
+def test_pin_update_naming_no_result_exits_2_and_writes_nothing(project):
+    pins = project / "data" / "analyses.csv"
+    before = pins.read_bytes()
+    done = run_rederive(project, "pin", "--update", "shen_mehtods.", "--note", "typo")
+    assert done.returncode == 2 and "'shen_mehtods.' names no result" in done.stderr
+    assert pins.read_bytes() == before
+
+
+def test_a_pin_with_zero_significant_digits_is_bad_input(project):
+    pins = project / "data" / "analyses.csv"
+    text = pins.read_text(encoding="utf-8")
+    line = next(l for l in text.splitlines() if l.split(",")[2] == "4")
+    pins.write_text(text.replace(line, ",".join([*line.split(",")[:2], "0", *line.split(",")[3:]])), encoding="utf-8")
+    done = run_rederive(project, "check")
+    assert done.returncode == 2 and "[digits]: '0' is not a number of significant digits" in done.stderr, done.stderr
 
 
 def test_a_pin_of_an_analysis_that_does_not_exist_is_bad_input(project):

@@ -44,15 +44,95 @@ def test_an_interrupted_render_ends_in_one_line_keeps_the_book_and_clears_stagin
 def test_a_kernel_that_cannot_start_is_one_render_failed_line(monkeypatch):
     # As without a loopback interface or with a broken Jupyter install: jupyter_client raises
     # "Kernel didn't respond"; the render must say so in one RenderError, not a traceback.
-    from jupyter_client.manager import KernelManager
+    from jupyter_client.manager import AsyncKernelManager
 
     from rederive.render.errors import RenderError
     from rederive.render.execute import execute_chapter
 
-    def no_kernel(self, **kwargs):
+    async def no_kernel(self, **kwargs):
         raise RuntimeError("Kernel didn't respond in 60 seconds")
-    monkeypatch.setattr(KernelManager, "start_kernel", no_kernel)
+    monkeypatch.setattr(AsyncKernelManager, "start_kernel", no_kernel)
     with pytest.raises(RenderError) as caught:
         execute_chapter(ROOT, "index.qmd")
     assert str(caught.value) == ("index.qmd: the Jupyter kernel did not start or stopped answering: "
                                  "Kernel didn't respond in 60 seconds")
+
+
+def _chapter(tmp_path, code: str) -> str:
+    (tmp_path / "chapters").mkdir(exist_ok=True)
+    (tmp_path / "chapters" / "x.qmd").write_text(
+        f"# X\n\n```{{python}}\nx = 1\n```\n\n```{{python}}\n#| label: the-cell\n{code}\n```\n", encoding="utf-8")
+    return "chapters/x.qmd"
+
+
+def test_a_cell_that_never_ends_is_stopped_at_the_time_limit_naming_chapter_and_cell(tmp_path, monkeypatch):
+    # Oracle: the limit set (3 s) plus kernel start-up and shutdown, well under a minute; the
+    # message names chapter, cell number and label.
+    import time
+
+    from rederive.render.errors import RenderError
+    from rederive.render.execute import TIMEOUT_ENV, execute_chapter
+    monkeypatch.setenv(TIMEOUT_ENV, "3")
+    started = time.monotonic()
+    with pytest.raises(RenderError) as caught:
+        execute_chapter(tmp_path, _chapter(tmp_path, "while True:\n    pass"))
+    assert str(caught.value).startswith("chapters/x.qmd, cell 2 (the-cell): did not finish within 3 s")
+    assert time.monotonic() - started < 60
+
+
+def test_a_kernel_that_dies_in_a_cell_is_noticed_at_once_and_named(tmp_path):
+    # Oracle: nbclient's kernel-alive check runs every second; the default time limit (600 s) is
+    # never reached.
+    import time
+
+    from rederive.render.errors import RenderError
+    from rederive.render.execute import execute_chapter
+    started = time.monotonic()
+    with pytest.raises(RenderError) as caught:
+        execute_chapter(tmp_path, _chapter(tmp_path, "import os\nos._exit(1)"))
+    assert str(caught.value).startswith("chapters/x.qmd, cell 2 (the-cell): the Jupyter kernel died while running it")
+    assert time.monotonic() - started < 30
+
+
+def test_sigterm_stops_a_render_within_seconds_while_a_cell_never_ends(project, tmp_path):
+    # Oracle: exit 143 (128 + SIGTERM) and the one interrupted line, within 20 s of the signal
+    # (the kernel is killed; nbclient's alive check notices within a second); the book kept.
+    import time
+    marker = tmp_path / "cell-started"
+    index = project / "index.qmd"
+    index.write_text(index.read_text(encoding="utf-8") + f"\n```{{python}}\nopen({str(marker)!r}, 'w').close()\n"
+                     "while True:\n    pass\n```\n", encoding="utf-8")
+    (project / "_book").mkdir()
+    (project / "_book" / "index.html").write_text("<p>the last good render</p>\n", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "rederive", "render", "--fallback", "--fresh"], cwd=project,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 400
+    while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert marker.exists(), proc.stderr.read() if proc.poll() is not None else "the cell never started"
+    os.kill(proc.pid, signal.SIGTERM)
+    signalled = time.monotonic()
+    try:
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert time.monotonic() - signalled < 20
+    assert proc.returncode == 128 + signal.SIGTERM and "render interrupted (SIGTERM)" in err, err
+    assert (project / "_book" / "index.html").read_text(encoding="utf-8") == "<p>the last good render</p>\n"
+    assert not list(project.glob("_book.tmp-*"))
+
+
+def test_a_staging_folder_whose_process_id_now_belongs_to_another_process_is_cleaned(tmp_path):
+    # Oracle: this test's own process is alive but started at another time than the one the
+    # folder's name records, so the folder is stale; one named with its real start time is kept.
+    from rederive.render.publish import _start_time, clean_stale
+    parent = os.getppid()  # alive, and not this process (clean_stale never removes its own)
+    start = _start_time(parent)
+    if start is None:
+        pytest.skip("no process start times on this system (/proc): folders are judged by process id alone")
+    (tmp_path / f"_book.tmp-{parent}-{start + 1}-abc").mkdir()
+    (tmp_path / f"_book.tmp-{parent}-{start}-def").mkdir()
+    removed = clean_stale(tmp_path)
+    assert removed == [f"removed _book.tmp-{parent}-{start + 1}-abc"]
+    assert (tmp_path / f"_book.tmp-{parent}-{start}-def").exists()

@@ -87,3 +87,23 @@ def test_a_table_count_above_its_cohort_is_bad_input(project):
     done = run_rederive(project, "check")
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert "data/shen2025/table2.csv:2 [cr]: 28 is more than the row's n (27)" in done.stderr
+
+
+def test_a_footnote_mark_never_hides_a_cells_check(project):
+    # Hutchings' median duration of complete response "22.0m (6.7-NR)" edited with its quote to "22.0m (23.5-30.0)*": a
+    # median outside its own interval, footnoted. Oracle: the mark is read as a mark, so the cell
+    # is still checked (ci_consistency: inconsistent, an unexpected outcome, exit 1 naming it);
+    # it used to be skipped as "footnoted", exit 0.
+    path = project / "data" / "shen2025" / "table1.csv"
+    text = path.read_text(encoding="utf-8")
+    assert text.count("22.0m (6.7-NR)") == 2  # the cell and its quote
+    path.write_text(text.replace("22.0m (6.7-NR)", "22.0m (23.5-30.0)*"), encoding="utf-8")
+    done = run_rederive(project, "check")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "t1_hutchings15_docr (" in done.stdout and "'inconsistent'" in done.stdout
+
+
+def test_not_reported_with_a_footnote_mark_is_still_not_a_row():
+    from rederive.tables import without_marks
+    assert without_marks("NR*") == ("NR", True) and without_marks("4.8m (2.6-5.4)†") == ("4.8m (2.6-5.4)", True)
+    assert without_marks("27") == ("27", False)

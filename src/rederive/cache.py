@@ -2,17 +2,18 @@
 
 An analysis result is reused only while the engine's source is byte-identical and every input
 it read is unchanged (rederive.analyses.run compares them), so a cached result can never be
-stale; the cache lives in .rederive/ (not tracked) and may be deleted at any time.
+stale; the cache lives in .rederive/ (not tracked) and may be deleted at any time. It is data
+only (rederive.datacache: JSON, authenticated): a file that does not verify is a miss.
 """
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
 from pathlib import Path
 
+from . import datacache
+
 ENGINE = Path(__file__).parent
-CACHE = ".rederive/analyses.pickle"
+CACHE = ".rederive/analyses.json"
 _memory: dict[str, tuple[str, dict]] = {}  # per project root, within one process
 _saved: dict[str, dict] = {}  # per project root: the entries as last read or written
 _engine: tuple = ((), "")  # the engine files' (name, size, mtime) when last hashed, and the hash
@@ -49,11 +50,11 @@ def load(root: Path) -> dict:
     cache: dict = {}
     path = root / CACHE
     try:
-        saved_engine, saved = pickle.loads(path.read_bytes())
-        if saved_engine == engine:
-            cache = saved
-            _saved[key] = dict(saved)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, ImportError, TypeError):
+        saved = datacache.load(path, "analyses")
+        if isinstance(saved, dict) and saved.get("engine") == engine and _valid(saved.get("entries")):
+            cache = saved["entries"]
+            _saved[key] = dict(cache)
+    except datacache.CacheMiss:
         pass
     _memory[key] = (engine, cache)
     return cache
@@ -64,12 +65,23 @@ def save(root: Path, cache: dict) -> None:
     last = _saved.get(key)
     if last is not None and len(last) == len(cache) and all(cache.get(k) is v for k, v in last.items()):
         return  # no entry added or replaced since it was read or written
-    path = root / CACHE
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}-{id(cache)}")  # parallel test workers write it too
-        tmp.write_bytes(pickle.dumps((engine_fingerprint(), cache), protocol=pickle.HIGHEST_PROTOCOL))
-        tmp.replace(path)
+    # a read-only tree still checks; it only loses the speed-up
+    if datacache.save(root / CACHE, "analyses", {"engine": engine_fingerprint(), "entries": cache}):
         _saved[key] = dict(cache)
-    except OSError:
-        pass  # a read-only tree still checks; it only loses the speed-up
+
+
+def _valid(entries) -> bool:
+    """Every entry is (key text, value), as analyses.run and ledger._cached_derivations write them."""
+    from .analyses import Analysis
+    from .derivations import Derivation
+
+    def valid(name, entry) -> bool:
+        if not (isinstance(name, str) and isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str)):
+            return False
+        if name.startswith("derive:"):  # (derivations by claim id, provenance by claim id)
+            found = entry[1]
+            return (isinstance(found, tuple) and len(found) == 2 and all(isinstance(d, dict) for d in found)
+                    and all(isinstance(d, Derivation) for d in found[0].values())
+                    and all(isinstance(p, tuple) for p in found[1].values()))
+        return isinstance(entry[1], Analysis) and isinstance(entry[1].inputs, tuple)
+    return isinstance(entries, dict) and all(valid(k, v) for k, v in entries.items())

@@ -18,6 +18,12 @@ class Citation:
     commit: str | None  # None outside a git checkout
     date: str | None  # ISO date of the data's last change (git), or SOURCE_DATE_EPOCH; None if neither
 
+    @property
+    def title_markdown(self) -> str:
+        """The title as literal Markdown: _quarto.yml's text is shown, never run as HTML or Typst."""
+        from .escape import markdown
+        return markdown(self.title)
+
     def bibtex(self, key: str = "rederive") -> str:
         fields = [("title", self.title), ("author", f"{{{self.author}}}"), ("version", self.version),
                   ("note", "Reproducible research report" + (f", commit {self.commit}" if self.commit else ""))]

@@ -2,7 +2,9 @@
 
 Exit codes: 0 all outcomes as expected; 1 an outcome differs (a finding changed); 2 bad input
 (every problem listed, one line each, naming file, row and column); 3 an internal error (a bug
-in the engine, not in the data: one line, never mistaken for a finding); 130 interrupted.
+in the engine, not in the data: one line, never mistaken for a finding); 4 a file could not be
+written (disk full, a size limit, no permission: the previous file is left as it was); 130
+interrupted.
 """
 from __future__ import annotations
 
@@ -14,9 +16,10 @@ from pathlib import Path
 from . import outcomes
 from .ledger import Ledger, build
 from .paths import NoProject, project_root
+from .files import WriteError
 from .register import RegisterError
 
-EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_CANNOT_WRITE, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
 
 def _root() -> Path:
@@ -79,18 +82,22 @@ def cmd_check(args) -> int:
 
 
 def cmd_ledger(args) -> int:
+    if args.output and Path(args.output).is_dir():
+        print(f"rederive ledger: --output {args.output} is a folder; name the file to write", file=sys.stderr)
+        return EXIT_BAD_INPUT
     ledger = load_or_exit(_root())
     text = ledger.to_json() if args.format == "json" else ledger.to_csv()
     if args.output:
-        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.output).write_text(text, encoding="utf-8")
+        from .files import write_atomically
+        write_atomically(Path(args.output), text)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return EXIT_OK
 
 
 def cmd_exports(args) -> int:
-    """ledger.csv and ledger.json into the render's output folder (Quarto's post-render)."""
+    """ledger.csv and ledger.json, and the interactive table's script, into the render's output
+    folder (Quarto's post-render)."""
     import os
 
     from .store import load
@@ -101,9 +108,11 @@ def cmd_exports(args) -> int:
     root = _root()
     ledger = load_or_exit(root, load)  # the one this render's pre-render check saved, if still current
     out = Path(folder) if Path(folder).is_absolute() else root / folder
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "ledger.csv").write_text(ledger.to_csv(), encoding="utf-8")
-    (out / "ledger.json").write_text(ledger.to_json(), encoding="utf-8")
+    from .files import write_atomically
+    write_atomically(out / "ledger.csv", ledger.to_csv())
+    write_atomically(out / "ledger.json", ledger.to_json())
+    from .report import publish_table_library
+    publish_table_library(out)  # the interactive ledger's script, shared rather than inlined
     return EXIT_OK
 
 
@@ -205,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rederive: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except WriteError as exc:  # the environment refused a write, not a bug and not bad data
+        print(f"rederive: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_WRITE
     except BrokenPipeError:  # the reader went away (`... | head`): nothing more to say
         sys.stderr.close()
         return EXIT_OK

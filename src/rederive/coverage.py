@@ -81,6 +81,36 @@ def result_kind(text: str, start: int, end: int) -> str | None:
     return None
 
 
+# Whether an exclusion's reason fits the number it covers ("date" beside "10.5 months" does not).
+_MONTH = (r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December"
+          r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b\.?")
+_MONTH_NEAR = re.compile(rf"{_MONTH}[\s,]{{0,3}}$|^[\s,]{{0,3}}(?:of\s+)?{_MONTH}")
+_NUMERIC_DATE = re.compile(r"^[/.-]\d{1,4}(?:[/.-]\d{1,4})?|\d{1,4}[/.-]$")
+_MEASURE_AFTER = re.compile(r"^\s*(?:%|-?(?:months?|weeks?|days?|years?|mo|patients?|mg|cycles?)\b)", re.IGNORECASE)
+_OUTCOME_BEFORE = re.compile(r"\b(?:PFS|OS|ORR|CRR?|DOR|EFS|response|survival|rate|follow-up)\b[^.;\d()\[\]]{0,15}$",
+                             re.IGNORECASE)  # "response (8)": a citation in brackets is not a value given for it
+
+
+def reason_misfit(reason: str, text: str, number) -> str | None:
+    """Why `reason` cannot be what the number at `number` is (None when it can): a date is a
+    year, a day or year beside a month's name, or part of a numeric date; a reference or citation
+    number is not a measure (a percentage, a duration, a count of patients) nor a value given for
+    an outcome ("a PFS of 10.5")."""
+    before, after = text[max(0, number.start - 40):number.start], text[number.end:number.end + 40]
+    value = number.text
+    if reason == "date":
+        year = value.isdigit() and len(value) == 4 and 1900 <= int(value) <= 2099
+        if not (year or _MONTH_NEAR.search(before) or _MONTH_NEAR.match(after)
+                or _NUMERIC_DATE.match(after) or _NUMERIC_DATE.search(before)):
+            return "it does not read as a date (a year, a day or year beside a month, or a numeric date)"
+    if reason in ("date", "reference or citation number"):
+        if _MEASURE_AFTER.match(after):
+            return f"it is a measure ({value}{_MEASURE_AFTER.match(after).group(0)})"
+        if _OUTCOME_BEFORE.search(before):
+            return f"it is given for an outcome ({_OUTCOME_BEFORE.search(before).group(0).strip()} {value})"
+    return None
+
+
 @dataclass(frozen=True)
 class Number:
     start: int
@@ -159,6 +189,12 @@ def audit_source(source: Source, text: str, excl: list[exclusions_module.Exclusi
                 problems.append(Problem(e.file, e.line, "context",
                                         f"an exclusion may not cover a result: {number.text!r} reads as {kind} "
                                         f"in {context(text, number, 30)!r}; register it instead"))
+            misfit = not kind and _covered([span], number) and reason_misfit(e.reason, text, number)
+            if misfit and (e.line, number.start) not in refused:
+                refused.add((e.line, number.start))
+                problems.append(Problem(e.file, e.line, "reason",
+                                        f"{e.reason!r} does not fit {number.text!r} in {context(text, number, 30)!r}: "
+                                        f"{misfit}; give the reason that fits, or register it"))
     for number in found:
         result.printed += 1
         if _covered(registered, number):

@@ -42,12 +42,16 @@ def _decode(data: bytes, rel: str, problems: list) -> str | None:
 
 def read(path: Path, rel: str, problems: list) -> Table | None:
     """The file's header and rows, or None with the problems appended."""
+    from .files import BadFile, read_bytes
     from .register import Problem
-    if not path.is_file():
-        problems.append(Problem(rel, None, None, "not a file" if path.exists() else "missing"))
-        return None
     try:
-        data = path.read_bytes()
+        data = read_bytes(path)  # only a regular file: a named pipe would block for ever
+    except FileNotFoundError:
+        problems.append(Problem(rel, None, None, "missing"))
+        return None
+    except (BadFile, IsADirectoryError) as exc:
+        problems.append(Problem(rel, None, None, str(exc) if isinstance(exc, BadFile) else "a folder, not a regular file"))
+        return None
     except OSError as exc:
         problems.append(Problem(rel, None, None, f"cannot read: {exc.strerror or exc}"))
         return None

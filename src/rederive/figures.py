@@ -19,8 +19,14 @@ EMPHASIS = "#882255"  # an overall estimate
 GUIDE = "#999999"  # reference lines (no effect, 50%, funnel limits)
 FAINT = "#CCCCCC"  # background points
 INK = "#333333"  # study intervals
+# One colour per source, in every figure that draws a source's numbers; two endpoints of one
+# source are told apart by marker and line style (ENDPOINT_STYLE), never by another colour.
+SOURCE_COLOURS = {"descart2022": COLOURS[0], "erbella2025": COLOURS[5], "shumilov2025": COLOURS[1],
+                  "shen2025": COLOURS[2], "tongren2025": COLOURS[4]}
+ENDPOINT_STYLE = {"PFS-2": ("o", "-"), "OS-2": ("^", "--"), "PFS": ("o", "-"), "OS": ("^", "--")}  # marker, line
 STYLE = {
-    "figure.dpi": 100, "savefig.dpi": 200, "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9,
+    # shown at twice the pixels of its size on a 96-dpi screen, so that it is sharp on high-density ones
+    "figure.dpi": 192, "savefig.dpi": 200, "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9,
     "legend.fontsize": 8, "legend.frameon": False, "axes.spines.top": False, "axes.spines.right": False,
     "axes.prop_cycle": mpl.cycler(color=COLOURS),
     # Reproducible bytes: no creation date or software version in saved files.

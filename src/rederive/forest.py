@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Polygon
 
-from . import meta
+from . import formatting, meta
 from .figures import COLOURS, EMPHASIS, GUIDE, INK
 
 
@@ -24,7 +24,7 @@ def _diamond(ax, y, pooled: meta.Pooled, colour):
                          closed=True, color=colour))
 
 
-def forest(groups: list[Group], xlabel: str, overall_label: str = "Overall"):
+def forest(groups: list[Group], xlabel: str, overall_label: str = "Overall", colour: str = COLOURS[0]):
     """One row per study (Wilson 95% CI, square sized by within-subgroup weight), a DL diamond
     per subgroup with its I², and an overall diamond: the layout of Stata's metaprop."""
     rows = sum(len(g.labels) + 2 for g in groups) + 2
@@ -42,13 +42,13 @@ def forest(groups: list[Group], xlabel: str, overall_label: str = "Overall"):
         for label, x, n, lo, hi, w in zip(g.labels, g.events, g.n, low, high, pooled.weights):
             p = x / n
             ax.plot([lo, hi], [y, y], color=INK, lw=1)
-            ax.plot(p, y, "s", color=COLOURS[0], markersize=3 + w / 6)
+            ax.plot(p, y, "s", color=colour, markersize=3 + w / 6)
             ax.text(-0.02, y, label, ha="right", va="center", fontsize=8, transform=ax.get_yaxis_transform())
             ax.text(text_x, y, f"{x}/{n}     {p:.3f} ({lo:.3f}-{hi:.3f})     {w:.1f}%", ha="left", va="center",
                     fontsize=8, transform=ax.get_yaxis_transform())
             y += 1
         _diamond(ax, y, pooled, COLOURS[1])
-        het = f"I² = {pooled.i2:.1f}%, p = {pooled.p_heterogeneity:.3f}" if pooled.k > 1 else "single study"
+        het = f"I² = {pooled.i2:.1f}%, {formatting.p(pooled.p_heterogeneity)}" if pooled.k > 1 else "single study"
         ax.text(-0.02, y, f"Subtotal ({het})", ha="right", va="center", fontsize=8, style="italic",
                 transform=ax.get_yaxis_transform())
         ax.text(text_x, y, f"{pooled.estimate:.3f} ({pooled.low:.3f}-{pooled.high:.3f})", ha="left", va="center",
@@ -72,7 +72,7 @@ def forest(groups: list[Group], xlabel: str, overall_label: str = "Overall"):
     return fig
 
 
-def funnel(ax, events, n, title: str):
+def funnel(ax, events, n, title: str, colour: str = COLOURS[0]):
     """Study proportions against their standard error on the Freeman-Tukey scale, with the
     pooled estimate and its pseudo 95% limits (back-transformed at each study's n)."""
     t, v = meta.freeman_tukey(events, n)
@@ -83,7 +83,7 @@ def funnel(ax, events, n, title: str):
     ax.plot([meta.miller_inverse(pooled_t - meta.z95() * s, nh) for s in grid], grid, color=GUIDE, lw=0.8, ls="--")
     ax.plot([meta.miller_inverse(pooled_t + meta.z95() * s, nh) for s in grid], grid, color=GUIDE, lw=0.8, ls="--")
     ax.axvline(meta.miller_inverse(pooled_t, nh), color=EMPHASIS, lw=0.8)
-    ax.plot(np.asarray(events) / np.asarray(n), se, "o", color=COLOURS[0])
+    ax.plot(np.asarray(events) / np.asarray(n), se, "o", color=colour)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("Proportion")

@@ -28,6 +28,7 @@ from .inputs import Inputs, UnknownInput
 from .register import Problem, RegisterError, Row, Source, load_all, quote_contains
 from .reported import Reported
 from .result import Result
+from .spreadsheet import neutralise_row
 from .values import Pin
 
 FIELDS = ["id", "source", "seed", "location", "quote", "reported", "corrected", "role", "check",
@@ -127,7 +128,7 @@ class Ledger:
         writer = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\n")
         writer.writeheader()
         for r in self.rows:
-            writer.writerow(r.to_csv())
+            writer.writerow(neutralise_row(r.to_csv()))  # no spreadsheet formulas (rederive.spreadsheet)
         return buf.getvalue()
 
 

@@ -31,12 +31,19 @@ def pin(root: Path, update: list[str], note: str) -> int:
     if failed:
         return 1
     current = {f"{a.name}.{k}": v for a in found for k, v in analyses.flatten(a.result).items()}
-    existing = pins.load(root, problems)
+    existing = pins.load(root, problems, missing_ok=True)
     if problems:
         for p in problems:
             print(f"  {p}", file=sys.stderr)
         return 2
-    wanted = lambda row_id: any(row_id == u or (u.endswith(".") and row_id.startswith(u)) for u in update)  # noqa: E731
+    names = lambda u, row_id: row_id == u or (u.endswith(".") and row_id.startswith(u))  # noqa: E731
+    wanted = lambda row_id: any(names(u, row_id) for u in update)  # noqa: E731
+    unmatched = [u for u in update if not any(names(u, row_id) for row_id in current)]
+    if unmatched:
+        for u in unmatched:
+            print(f"rederive pin: --update {u!r} names no result (give ids, or a prefix ending in '.'); "
+                  "nothing written", file=sys.stderr)
+        return 2
     rows, added, updated, moved = [], 0, 0, []
     for row_id, value in current.items():
         old = existing.get(row_id)

@@ -25,9 +25,17 @@ class Pin:
     line: int
 
 
-def load(root: Path, problems: list[Problem]) -> dict[str, Pin]:
+MAX_DIGITS = 17  # a double holds no more
+
+
+def load(root: Path, problems: list[Problem], missing_ok: bool = False) -> dict[str, Pin]:
+    """The pins; a missing file is bad input (every result the report computes is pinned), except
+    to `rederive pin`, which writes it."""
     path = root / FILE
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
+        if not missing_ok:
+            problems.append(Problem(FILE, None, None, "missing: every result the report computes is pinned here "
+                                                      "(python -m rederive pin writes it)"))
         return {}
     pins: dict[str, Pin] = {}
     read = csvfile.read(path, FILE, problems)
@@ -44,8 +52,9 @@ def load(root: Path, problems: list[Problem]) -> dict[str, Pin]:
         if not values["id"] or not values["value"]:
             problems.append(Problem(FILE, line, "id" if not values["id"] else "value", "empty"))
             continue
-        if values["digits"] and not values["digits"].isdigit():
-            problems.append(Problem(FILE, line, "digits", f"{values['digits']!r} is not a whole number"))
+        if values["digits"] and not (values["digits"].isdigit() and 1 <= int(values["digits"]) <= MAX_DIGITS):
+            problems.append(Problem(FILE, line, "digits", f"{values['digits']!r} is not a number of significant "
+                                                          f"digits (a whole number from 1 to {MAX_DIGITS})"))
             continue
         if values["id"] in pins:
             problems.append(Problem(FILE, line, "id", f"duplicate id {values['id']!r}"))
@@ -55,7 +64,12 @@ def load(root: Path, problems: list[Problem]) -> dict[str, Pin]:
 
 
 def write(root: Path, pins: list[dict]) -> None:
-    with (root / FILE).open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(pins)
+    """Atomically (rederive.files): a full disk leaves the previous file byte for byte."""
+    import io
+
+    from .files import write_atomically
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(pins)
+    write_atomically(root / FILE, buffer.getvalue())

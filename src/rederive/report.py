@@ -226,20 +226,22 @@ class Report:
 
 
 def md_table(frame: pd.DataFrame, caption: str | None = None, markdown: tuple[str, ...] = ()):
-    """A pandas table as Markdown (pipe table), which Quarto and pandoc render in every format.
-    A caption here (pandoc's `: caption` line) gives an unnumbered table; a numbered one takes its
-    caption from the cell's `tbl-cap` and a `tbl-` label instead. Every text cell is shown as text
-    (rederive.escape), except in the columns named in `markdown`, which the chapter built as
-    Markdown on purpose (an anchor, a link) from text it escaped itself."""
+    """A pandas table as Markdown (a pipe table laid out to fit the page: rederive.table_layout),
+    which Quarto and pandoc render in every format. A caption here is for a table of the
+    unnumbered preface: a bold line above the table, because Quarto's PDF drops a pandoc
+    `: caption` there (QUARTO-NOTES.md; the fallback refuses one); a numbered table takes its
+    caption from the cell's `tbl-cap` and a `tbl-` label instead. Every text cell is shown as text (rederive.escape), except in the
+    columns named in `markdown`, which the chapter built as Markdown on purpose (an anchor, a
+    link) from text it escaped itself. Cells are shown as the chapter formatted them."""
     from IPython.display import Markdown
+
+    from .table_layout import break_long_words, pipe_table
     safe = frame.copy()
     for column in safe.columns:
         if column not in markdown:
-            safe[column] = safe[column].map(lambda v: escape.markdown(v) if isinstance(v, str) else v)
+            safe[column] = safe[column].map(lambda v: escape.markdown(break_long_words(v)) if isinstance(v, str) else v)
     safe.columns = [c if c in markdown else escape.markdown(c) for c in safe.columns]
-    # Cells are shown as the chapter formatted them: tabulate must not re-read "3.0" as 3.
-    table = safe.to_markdown(index=False, disable_numparse=True)
-    return Markdown(table + (f"\n\n: {caption}" if caption else ""))
+    return Markdown((f"**{escape.markdown(caption)}**\n\n" if caption else "") + pipe_table(safe))
 
 
 def md_list(items: list[str]):
@@ -254,20 +256,41 @@ def md_code(text: str, language: str = ""):
     return Markdown(f"{fence}{language}\n{text}\n{fence}")
 
 
-def interactive_table(frame: pd.DataFrame, table_id: str, filter_columns: list[str]):
-    """A table readers can filter (a pane per filter column), search and sort: itables (DataTables)
-    in its offline mode, so it works without a network. Needs `itables_library()` once on the
-    page. The id is fixed so that two renders give the same bytes."""
+# Where the interactive tables' script (itables' DataTables bundle) is published, relative to
+# the book's root: one file the pages share, rather than 0.7 MB inlined into each (post-render).
+TABLE_LIBRARY = "site_libs/itables/dt_bundle.js"
+
+
+def publish_table_library(out: Path) -> None:
+    """Copy itables' offline bundle (its .js and .css) to TABLE_LIBRARY in the output folder."""
+    import shutil
+
+    import itables.options
+    bundle = Path(itables.options.dt_bundle)
+    target = out / TABLE_LIBRARY
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for source in (bundle, bundle.with_suffix(".css")):
+        shutil.copyfile(source, target.with_name(target.stem + source.suffix))
+
+
+def interactive_table(frame: pd.DataFrame, table_id: str, filter_columns: list[str], page: str,
+                      unsortable: tuple[str, ...] = ()):
+    """A table readers can filter (a pane per filter column, labels in full), search and sort by
+    clicking a column's header: itables (DataTables), loading the shared bundle TABLE_LIBRARY
+    published beside the book, so it works without a network. `page` is where the table's page
+    sits in the book (chapters/ledger.html), to link the bundle. Every row is in the page (no
+    downsampling). The id is fixed so that two renders give the same bytes."""
+    import os
+
     import itables
     from IPython.display import HTML
     columns = [list(frame.columns).index(c) for c in filter_columns]
-    return HTML(itables.to_html_datatable(
-        frame, table_id=table_id, connected=False, allow_html=True, display_logo_when_loading=False,
+    bundle = os.path.relpath(TABLE_LIBRARY, os.path.dirname(page) or ".")
+    html = itables.to_html_datatable(
+        frame, table_id=table_id, connected=True, dt_url=bundle, allow_html=True, display_logo_when_loading=False,
+        maxBytes=0, text_in_header_can_be_selected=False, autoWidth=False,
         layout={"top1": "searchPanes"}, searchPanes={"columns": columns, "cascadePanes": True, "viewTotal": True},
-        pageLength=25, classes="display compact"))
-
-
-def itables_library() -> None:
-    """Display itables' JavaScript and CSS once on the page, embedded (offline: no network needed)."""
-    import itables
-    itables.init_notebook_mode(connected=False)
+        columnDefs=[{"targets": [list(frame.columns).index(c) for c in unsortable], "orderable": False}],
+        pageLength=25, classes="display compact")
+    # pandoc (the fallback's --embed-resources) must leave the stylesheet a link, as Quarto does
+    return HTML(html.replace("<link href=", '<link data-external="1" href=', 1))

@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 
+MAX_DIGITS = 30  # no source prints a longer number; Python refuses ints past 4,300 digits
+
+
 class ParseError(ValueError):
     """A reported string that is not one of the printed forms above."""
 
@@ -59,6 +62,9 @@ class Number:
             return cls(text, None, 0)
         if not _NUM_ONLY.fullmatch(text):
             raise ParseError(f"not a number: {text!r}")
+        if len(text) > MAX_DIGITS:
+            raise ParseError(f"a number of {len(text)} digits ({text[:12]}...) is not a printed value "
+                             f"(at most {MAX_DIGITS})")
         decimals = len(text.split(".")[1]) if "." in text else 0
         # Fraction(int, 10**d) rather than Fraction(text): the same value, without a regex per number
         return cls(text, Fraction(int(text.replace(".", "") or "0"), 10 ** decimals), decimals)

@@ -2,19 +2,20 @@
 
 The saved ledger carries a fingerprint of everything it was built from (data/, the engine's
 source); a chapter loads it only when the fingerprint still matches, and builds afresh
-otherwise, so a saved ledger can never show stale numbers.
+otherwise, so a saved ledger can never show stale numbers. It is data only (rederive.datacache:
+JSON, authenticated): a file that does not verify or validate is a miss, never trusted.
 """
 from __future__ import annotations
 
 import os
-import pickle
 from pathlib import Path
 
+from . import datacache
 from .cache import data_fingerprint, engine_fingerprint
 from .ledger import Ledger, build
 
 ENV = "REDERIVE_LEDGER"  # where the renderer tells the chapters the saved ledger is
-DEFAULT = ".rederive/ledger.pickle"  # where Quarto's pre-render saves it (see _quarto.yml)
+DEFAULT = ".rederive/ledger.json"  # where Quarto's pre-render saves it (see _quarto.yml)
 
 
 def fingerprint(root: Path) -> str:
@@ -23,20 +24,28 @@ def fingerprint(root: Path) -> str:
 
 def save(ledger: Ledger, root: Path, path: Path) -> None:
     path = path if path.is_absolute() else root / path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(pickle.dumps((fingerprint(root), ledger), protocol=pickle.HIGHEST_PROTOCOL))
-    tmp.replace(path)
+    datacache.save(path, "ledger", {"fingerprint": fingerprint(root), "sources": list(ledger.sources.values()),
+                                    "rows": ledger.rows, "analyses": list(ledger.analyses.values())})
 
 
 def load(root: Path) -> Ledger:
     """The ledger this render saved, if it is current; else one built now."""
     path = Path(os.environ.get(ENV) or root / DEFAULT)
-    if path.exists():
-        try:
-            saved_fingerprint, ledger = pickle.loads(path.read_bytes())
-        except (pickle.UnpicklingError, EOFError, AttributeError, ValueError, ImportError):
-            saved_fingerprint, ledger = None, None
-        if saved_fingerprint == fingerprint(root):
-            return ledger
+    try:
+        saved = datacache.load(path, "ledger")
+    except datacache.CacheMiss:
+        saved = None
+    if _valid(saved) and saved["fingerprint"] == fingerprint(root):
+        return Ledger(saved["sources"], saved["rows"], saved["analyses"])
     return build(root)
+
+
+def _valid(saved) -> bool:
+    from .analyses import Analysis
+    from .ledger import LedgerRow
+    from .register import Source
+    return (isinstance(saved, dict) and isinstance(saved.get("fingerprint"), str)
+            and all(isinstance(saved.get(k), list) for k in ("sources", "rows", "analyses"))
+            and all(isinstance(s, Source) for s in saved["sources"])
+            and all(isinstance(r, LedgerRow) for r in saved["rows"])
+            and all(isinstance(a, Analysis) for a in saved["analyses"]))

@@ -34,12 +34,31 @@ _MEDIAN_RANGE = re.compile(r"^(?P<est>\d+)\((?P<lo>\d+)-(?P<hi>\d+)\)$")
 _LANDMARK = re.compile(r"^(?P<years>\d+)-y (?P<rate>[\d.]+%)$")  # "1-y 25%": a rate at one year
 _COUNT_PERCENT = re.compile(r"^(?P<count>\d+)\((?P<percent>[\d.]+)\)$")
 NOT_PRINTED = "–"  # the tables' dash for "not reported"
+FOOTNOTE_MARKS = "*†‡§¶"  # a mark after a cell points to a footnote; it never changes how the cell is read
+
+
+def without_marks(cell: str) -> tuple[str, bool]:
+    """The cell without its trailing footnote marks, and whether it had any."""
+    bare = cell.rstrip(FOOTNOTE_MARKS).rstrip()
+    return bare, bare != cell
+
+
+def _marks_are_marks(reader):
+    """A reader that reads "4.8m (2.6-5.4)*" as "4.8m (2.6-5.4)", keeping the cell as printed."""
+    import functools
+
+    @functools.wraps(reader)
+    def read(cell: str) -> Reported:
+        bare, marked = without_marks(cell)
+        return replace(reader(bare), text=cell) if marked else reader(cell)
+    return read
 
 
 def _months(text: str) -> str:
     return "not reached" if text == "NR" else "not estimable" if text == "NE" else text.rstrip("m") + " months"
 
 
+@_marks_are_marks
 def read_median_ci(cell: str) -> Reported:
     """"22.0m (6.7-NR)": a median in months with its interval (the tables do not print its level)."""
     landmark = _LANDMARK.match(cell)
@@ -57,6 +76,7 @@ def read_median_ci(cell: str) -> Reported:
     return replace(reported, text=cell, ci_level=None)
 
 
+@_marks_are_marks
 def read_median_range(cell: str) -> Reported:
     """"3(2-13)": a median with its range."""
     m = _MEDIAN_RANGE.match(cell)
@@ -65,6 +85,7 @@ def read_median_range(cell: str) -> Reported:
     return replace(parse(f"{m['est']} (range {m['lo']}-{m['hi']})"), text=cell)
 
 
+@_marks_are_marks
 def read_count(cell: str) -> Reported:
     """"11(40)" or "27": the count (a percentage beside it is its own claim row)."""
     m = _COUNT_PERCENT.match(cell)
@@ -74,6 +95,7 @@ def read_count(cell: str) -> Reported:
     return replace(reported, text=cell)
 
 
+@_marks_are_marks
 def read_proportion(cell: str) -> Reported:
     """"0.885": a proportion between 0 and 1 (GRIM reads it against the row's n at its own precision)."""
     reported = parse(cell)
@@ -105,7 +127,14 @@ def cell_rows(source_id: str, table, spec: dict, rel_yml: str, problems: list) -
     expected = spec.get("expected") or {}
     title = spec.get("short") or table.name
     rows = []
+    columns = set().union(*(r.keys() for r in table.rows)) if table.rows else None
     for column, cell_spec in cells.items():
+        for name in (column, cell_spec.get("of")):
+            if name and columns is not None and name not in columns:
+                problems.append(Problem(rel_yml, None, f"tables.{table.name}.cells.{column}",
+                                        f"{table.file} has no column {name!r}: its checks would be silently dropped"))
+        if columns is not None and any(name and name not in columns for name in (column, cell_spec.get("of"))):
+            continue
         read = READERS.get(cell_spec.get("read"))
         check = cell_spec.get("check", "none")
         if read is None:
@@ -117,7 +146,8 @@ def cell_rows(source_id: str, table, spec: dict, rel_yml: str, problems: list) -
             continue
         for r in table.rows:
             cell = r.get(column, "")
-            if not cell or cell == NOT_PRINTED or cell.endswith("*"):  # "NR*": not reported, footnoted
+            bare, marked = without_marks(cell)
+            if not bare or bare == NOT_PRINTED or (marked and bare == "NR"):  # "NR*": not reported, footnoted
                 continue
             row_id = f"{prefix}_{r['key']}_{column}"
             if not ID_PATTERN.match(row_id):

@@ -3,10 +3,9 @@ cell option outside it is refused by name rather than silently ignored, so the f
 renders something Quarto would render differently without saying so."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
-
-import yaml
 
 from .errors import RenderError
 
@@ -17,7 +16,8 @@ KNOWN_KEYS = {
     "book", "book.title", "book.subtitle", "book.author", "book.output-file", "book.chapters",
     "bibliography", "jupyter", "execute", "execute.echo", "execute.freeze",
     "citation", "citation.type", "google-scholar",
-    "format", "format.html", "format.html.code-fold", "format.html.toc",
+    "format", "format.html", "format.html.code-fold", "format.html.toc", "format.html.css",
+    "format.html.include-after-body", "format.html.lightbox",
     "format.typst", "format.typst.echo", "format.typst.toc", "format.typst.papersize",
     "format.typst.include-in-header", "format.typst.include-in-header.text",
 }
@@ -41,6 +41,9 @@ class Book:
     google_scholar: bool = False
     typst_papersize: str = "us-letter"
     typst_header: str = ""
+    html_css: tuple[Path, ...] = ()
+    html_after_body: tuple[Path, ...] = ()
+    html_lightbox: bool = False
 
 
 def _keys(mapping: dict, prefix: str = "") -> list[str]:
@@ -53,10 +56,23 @@ def _keys(mapping: dict, prefix: str = "") -> list[str]:
     return out
 
 
+def _paths(root: Path, value) -> tuple[Path, ...]:
+    """A key that takes one file or a list of files (css, include-after-body), as paths."""
+    names = [value] if isinstance(value, str) else list(value or [])
+    missing = [n for n in names if not (root / n).is_file()]
+    if missing:
+        raise RenderError(f"_quarto.yml: no such file: {', '.join(missing)}")
+    return tuple(root / n for n in names)
+
+
 def load_book(root: Path) -> Book:
-    try:
-        config = yaml.safe_load((root / "_quarto.yml").read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
+    from ..files import BadFile, read_text
+    from ..yamlfile import YamlError, load
+    try:  # a regular file, as bounded YAML with no repeated key (rederive.yamlfile)
+        config = load(read_text(root / "_quarto.yml")) or {}
+    except YamlError as exc:
+        raise RenderError(f"_quarto.yml: {exc}") from None
+    except (OSError, BadFile, UnicodeDecodeError) as exc:
         raise RenderError(f"_quarto.yml: cannot read it: {' '.join(str(exc).split())}") from None
     if not isinstance(config, dict):
         raise RenderError("_quarto.yml: not a mapping of keys")
@@ -89,6 +105,9 @@ def load_book(root: Path) -> Book:
     post = project.get("post-render") or []
     execute = config.get("execute") or {}
     html, typst = formats.get("html") or {}, formats.get("typst") or {}
+    papersize = str(typst.get("papersize", "us-letter"))
+    if not re.fullmatch(r"[a-z0-9-]+", papersize):  # it reaches the Typst template as it is
+        raise RenderError(f"_quarto.yml: format: typst: papersize {papersize!r} is not a paper size name (a4, us-letter)")
     return Book(
         title=str(book.get("title", "")), subtitle=str(book.get("subtitle", "")), author=str(book.get("author")),
         output_file=str(book.get("output-file") or book.get("title")), chapters=chapters,
@@ -99,6 +118,9 @@ def load_book(root: Path) -> Book:
         html_code_fold=bool(html.get("code-fold", False)),
         typst_echo=bool(typst.get("echo", execute.get("echo", True))),
         google_scholar=bool(config.get("google-scholar", False)),
-        typst_papersize=str(typst.get("papersize", "us-letter")),
+        typst_papersize=papersize,
         typst_header=str((typst.get("include-in-header") or {}).get("text", "")),
+        html_css=_paths(root, html.get("css")),
+        html_after_body=_paths(root, html.get("include-after-body")),
+        html_lightbox=bool(html.get("lightbox", False)),
     )

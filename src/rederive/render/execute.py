@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import yaml
 
 from .config import CELL_OPTIONS
 from .errors import RenderError
@@ -35,15 +35,52 @@ class Chapter:
 
 _OPTION_LINE = re.compile(r"^#\|\s?(.*)$")
 _INLINE = re.compile(r"`\{python\}\s+([^`]+?)\s*`")
+# A falsy value (an empty string, 0, None, False) Quarto prints as the expression's source text
+# (rederive.render.inline): refused here, as the value is known only when evaluated.
 _INLINE_CODE = """__inline_value = ({expr})
+if isinstance(__inline_value, (str, int, float, type(None))) and not __inline_value:
+    raise ValueError(f"its value is {{__inline_value!r}}, which Quarto prints as the expression's source text")
 __inline_markdown = getattr(__inline_value, "_repr_markdown_", None)
 print(__inline_markdown() if __inline_markdown else (__inline_value if isinstance(__inline_value, str) else repr(__inline_value)), end="")
 del __inline_value, __inline_markdown"""
 # Run after a chapter's last cell: what it read from the report (rederive.reads), for the cache.
-_READS_CODE = """import base64 as __b, pickle as __p
-from rederive import reads as __r
-print(__b.b64encode(__p.dumps(__r.recorded_reads())).decode(), end="")
-del __b, __p, __r"""
+# Data only (rederive.datacache), never pickle: the render process decodes it.
+_READS_CODE = """from rederive import datacache as __d, reads as __r
+print(__d.dumps("reads", __r.recorded_reads()).decode(), end="")
+del __d, __r"""
+
+
+# Every cell may run this long (seconds; REDERIVE_CELL_TIMEOUT changes it). Quarto documents no
+# per-cell time limit for Jupyter, so this is the fallback's own, and says so when it stops a cell.
+CELL_TIMEOUT = 600
+TIMEOUT_ENV = "REDERIVE_CELL_TIMEOUT"
+
+_running: dict[int, object] = {}  # kernel managers of the chapters executing now, by id
+_running_lock = threading.Lock()
+
+
+def cell_timeout() -> int:
+    try:
+        value = int(os.environ.get(TIMEOUT_ENV) or CELL_TIMEOUT)
+    except ValueError:
+        raise RenderError(f"{TIMEOUT_ENV}={os.environ.get(TIMEOUT_ENV)!r} is not a whole number of seconds") from None
+    if value <= 0:
+        raise RenderError(f"{TIMEOUT_ENV}={value} must be at least 1 second")
+    return value
+
+
+def kill_running_kernels() -> None:
+    """Stop at once every kernel a chapter is executing in (a render that is interrupted): the
+    thread waiting on it notices within a second (nbclient's kernel-alive check) and ends."""
+    with _running_lock:
+        managers = list(_running.values())
+    for km in managers:
+        pid = getattr(getattr(km, "provisioner", None), "pid", None)
+        if pid:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
 
 
 def _split_options(source: str) -> tuple[dict, str]:
@@ -53,10 +90,11 @@ def _split_options(source: str) -> tuple[dict, str]:
     while lines and (m := _OPTION_LINE.match(lines[0])):
         option_lines.append(m.group(1))
         lines.pop(0)
+    from ..yamlfile import YamlError, load
     try:
-        options = yaml.safe_load("\n".join(option_lines)) if option_lines else {}
-    except yaml.YAMLError as exc:
-        raise ValueError(f"cell options are not valid YAML: {' '.join(str(exc).split())}") from None
+        options = load("\n".join(option_lines)) if option_lines else {}
+    except YamlError as exc:
+        raise ValueError(f"cell options are not valid YAML: {exc.message}") from None
     if not isinstance(options or {}, dict):
         raise ValueError("cell options must be `#| key: value` lines")
     return options or {}, "\n".join(lines)
@@ -97,7 +135,8 @@ def execute_chapter(root: Path, rel: str) -> Chapter:
     a folder of its own and come back with it, so that a reused chapter brings its figures too."""
     import jupytext
     from jupyter_client.kernelspec import NoSuchKernel
-    from jupyter_client.manager import KernelManager
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
     from nbclient import NotebookClient
 
     text = (root / rel).read_text(encoding="utf-8")
@@ -108,14 +147,19 @@ def execute_chapter(root: Path, rel: str) -> Chapter:
             tempfile.TemporaryDirectory(prefix="rederive-figures-") as figures:
         # The kernel talks over local (IPC) sockets in a private folder rather than TCP, so it has
         # no unencrypted network port to warn about, and needs no loopback interface.
-        km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel"))
-        client = NotebookClient(nb, km=km, timeout=600,
+        # An AsyncKernelManager: with it, nbclient checks every second that the kernel is alive and
+        # enforces the cell time limit (with a synchronous KernelManager it does neither, and a
+        # kernel that dies or a cell that never ends holds the render for ever).
+        km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel"))
+        client = NotebookClient(nb, km=km, timeout=cell_timeout(),
                                 resources={"metadata": {"path": str(root)}})  # execute-dir: project
         # The kernel process's own stderr (its machinery: a cell's output reaches us as messages)
         # goes to a file: a kernel stopped mid-render can log a teardown traceback there, which
         # must not reach the render's one-line ending; it is quoted if the kernel fails.
         kernel_log = Path(sockets) / "kernel-stderr.log"
         failed = True
+        with _running_lock:
+            _running[id(km)] = km
         try:
             with kernel_log.open("w", encoding="utf-8") as stderr:
                 chapter = _run(client, nb, rel, {"env": dict(os.environ, **{ENV: figures}), "stderr": stderr})
@@ -129,10 +173,15 @@ def execute_chapter(root: Path, rel: str) -> Chapter:
             raise RenderError(f"{rel}: the Jupyter kernel did not start or stopped answering: "
                               f"{' '.join(str(exc).split())}" + (f" (kernel: {said})" if said else "")) from None
         finally:
+            with _running_lock:
+                _running.pop(id(km), None)
             if km.has_kernel:  # nbclient leaves a kernel it was handed running; stop it here
                 # after a failure or an interrupt, at once: a polite shutdown interrupts the kernel
                 # first, which prints its own traceback if it is still starting
-                km.shutdown_kernel(now=failed)
+                try:
+                    run_sync(km.shutdown_kernel)(now=failed)
+                except Exception:  # noqa: BLE001 - already dead (killed, or it died): nothing to stop
+                    pass
 
 
 def _last_line(path: Path) -> str:
@@ -143,8 +192,20 @@ def _last_line(path: Path) -> str:
     return lines[-1][:300] if lines else ""
 
 
+def _stopped(exc: BaseException, where: str, timeout: int) -> RenderError | None:
+    """A cell that ran past the time limit or whose kernel died, as one line naming it."""
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    if isinstance(exc, CellTimeoutError):
+        return RenderError(f"{where}: did not finish within {timeout} s (the fallback's per-cell time limit, "
+                           f"{TIMEOUT_ENV}); it was stopped")
+    if isinstance(exc, DeadKernelError):
+        return RenderError(f"{where}: the Jupyter kernel died while running it (a crash, os._exit or a "
+                           "signal in the cell?)")
+    return None
+
+
 def _run(client, nb, rel: str, launch: dict) -> Chapter:
-    from nbclient.exceptions import CellExecutionError
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     blocks: list[Block] = []
     code_cells = 0
@@ -160,21 +221,26 @@ def _run(client, nb, rel: str, launch: dict) -> Chapter:
                         client.execute_cell(cell, index)
                     except CellExecutionError:
                         raise RenderError(f"{where}: {_error_text(cell.outputs)}") from None
+                    except (CellTimeoutError, DeadKernelError) as exc:
+                        raise _stopped(exc, where, client.timeout) from None
                 blocks.append(Block("code", code, options, list(cell.get("outputs", []))))
         reads = _recorded_reads(client, rel)
     return Chapter(rel, blocks, reads=reads)
 
 
 def _recorded_reads(client, rel: str) -> list:
-    import base64
-    import pickle
-
     import nbformat
+
+    from ..datacache import loads
+    from ..reads import Read
     cell = nbformat.v4.new_code_cell(_READS_CODE)
     try:
         client.execute_cell(cell, 0)
         text = "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
-        return pickle.loads(base64.b64decode(text))
+        reads = loads("reads", text.encode())
+        if not isinstance(reads, list) or not all(isinstance(r, Read) for r in reads):
+            raise ValueError("not a list of reads")
+        return reads
     except Exception:
         raise RenderError(f"{rel}: could not ask its kernel what it read from the report: "
                           f"{_error_text(cell.outputs)}") from None
@@ -188,8 +254,11 @@ def _evaluate_inline(client, markdown: str, rel: str) -> str:
         cell = nbformat.v4.new_code_cell(_INLINE_CODE.format(expr=match.group(1)))
         try:
             client.execute_cell(cell, 0)
-        except Exception:
-            raise RenderError(f"{rel}: inline expression `{match.group(1)}`: {_error_text(cell.outputs)}") from None
+        except Exception as exc:
+            from .inline import line_of_expression
+            line = line_of_expression(Path(client.resources["metadata"]["path"]), rel, match.group(0))
+            where = f"{rel}{f':{line}' if line else ''}: inline expression `{match.group(1)}`"
+            raise (_stopped(exc, where, client.timeout) or RenderError(f"{where}: {_error_text(cell.outputs)}")) from None
         return "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
 
     return _INLINE.sub(value, markdown)

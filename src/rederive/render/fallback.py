@@ -21,10 +21,12 @@ from .config import Book, load_book
 from .errors import RenderError
 from .execute import Block, Chapter, check_cell_options, execute_chapter
 from . import site
-from .publish import discard, publish, staged_figures, staging_folder
+from .inline import check_inline_expressions
+from .publish import discard, publish, snapshot, staged_figures, staging_folder
 
 ASSETS = Path(__file__).parent / "assets"
-BANNER = ("::: {.callout-warning title=\"Rendered without Quarto\"}\nThis copy was rendered by the "
+# data-pagefind-ignore: the notice is about the copy, not the report; search must not find it
+BANNER = ("::: {.callout-warning title=\"Rendered without Quarto\" data-pagefind-ignore=\"all\"}\nThis copy was rendered by the "
           "fallback path (jupytext, nbclient, pandoc, typst) because Quarto was not installed. "
           "The numbers are computed by the same code; the layout differs from the Quarto book.\n:::")
 
@@ -178,7 +180,7 @@ def _code_block_markdown(block: Block, fmt: str, book: Book, labels: dict, figur
     if echo and block.text.strip():
         code = f"```python\n{block.text.strip()}\n```"
         if fmt == "html" and book.html_code_fold:
-            code = f'<details class="code-fold"><summary>Code</summary>\n\n{code}\n\n</details>'
+            code = f'<details class="code-fold" data-pagefind-ignore="all"><summary>Code</summary>\n\n{code}\n\n</details>'
         parts.append(code)
     if opts.get("output", True) is not False:
         outputs = [_output_markdown(o, fmt, figures, f"{stem}-{i}") for i, o in enumerate(block.outputs)]
@@ -191,17 +193,21 @@ def _code_block_markdown(block: Block, fmt: str, book: Book, labels: dict, figur
             caption = f"{labels[label]}: {opts.get('fig-cap', '')}"
             path = images[0][4:-1]
             alt = str(opts.get("fig-alt", "")).replace("\\", "\\\\").replace('"', '\\"')
-            attributes = f'#{label} width=100%' + (f' alt="{alt}"' if alt else "")
+            # on screen a figure is shown at its natural size (theme/book.css); in print, the text width
+            attributes = f'#{label}' + (" width=100%" if fmt != "html" else "") + (f' alt="{alt}"' if alt else "")
             outputs = [o for o in outputs if o is not images[0]] + [f"![{caption}]({path}){{{attributes}}}"]
         elif opts.get("fig-cap"):  # a captioned figure without a label: Quarto leaves it unnumbered
             images = [o for o in outputs if o.startswith("![](")]
             alt = str(opts.get("fig-alt", "")).replace("\\", "\\\\").replace('"', '\\"')
             outputs = [o for o in outputs if not o.startswith("![](")] + [
-                f"![{opts['fig-cap']}]({image[4:-1]}){{width=100%" + (f' alt="{alt}"' if alt else "") + "}"
+                f"![{opts['fig-cap']}]({image[4:-1]}){{" + ("width=100%" if fmt != "html" else "") + (f' alt="{alt}"' if alt else "") + "}"
                 for image in images]
         elif label.startswith("tbl-"):
             caption = f"{labels[label]}: {opts.get('tbl-cap', '')}"
-            outputs = [f"::: {{#{label}}}\n" + "\n\n".join(outputs) + f"\n\n: {caption}\n:::"]
+            if any(o.lstrip().startswith("|") for o in outputs):  # a pipe table takes pandoc's caption
+                outputs = [f"::: {{#{label}}}\n" + "\n\n".join(outputs) + f"\n\n: {caption}\n:::"]
+            else:  # a table made of HTML (itables): the caption above it, as a paragraph
+                outputs = [f"::: {{#{label}}}\n[{caption}]{{.table-caption}}\n\n" + "\n\n".join(outputs) + "\n:::"]
         parts.extend(outputs)
     return "\n\n".join(parts)
 
@@ -233,10 +239,31 @@ def _check_citations(markdown: str, bibliography: Path | None) -> None:
         raise RenderError(f"citation key(s) not in the bibliography: {', '.join(unknown)}")
 
 
+_TABLE_CAPTION = re.compile(r"^(?:Table)?:\s+(\S.*)$", re.MULTILINE)
+
+
+def _refuse_table_captions(markdown: str, where: str) -> None:
+    """Observed with Quarto 1.10.18: a pandoc `: caption` table caption in the unnumbered preface
+    is missing from the PDF. The fallback would print it, so it refuses it instead."""
+    if m := _TABLE_CAPTION.search(_FENCE.sub("", markdown)):
+        raise RenderError(f"{where}: a table caption (`: {m.group(1)[:60]}`) in an unnumbered chapter, which "
+                          "Quarto's PDF drops: put it in a line above the table (md_table(caption=...) does)")
+
+
+def _references_section(markdown: str) -> str:
+    """A page's references under a second-level heading (citeproc fills the refs div), where
+    pandoc's reference-section-title would add a second h1 to the page."""
+    text = _FENCE.sub("", markdown)
+    cites = any(not re.match(r"(fig|tbl|sec)-", m) for m in _CITATION.findall(text))
+    return "\n\n## References {.unnumbered}\n\n::: {#refs}\n:::\n" if cites else ""
+
+
 def _typst_preamble(book: Book) -> str:
     """What the fallback's PDF sets before its title (pandoc's header-includes): _quarto.yml's own
     include-in-header text, as Quarto puts it in the preamble; then:"""
-    running = book.title.replace("\\", "\\\\").replace("]", "\\]").replace("[", "\\[")
+    # the title as a Typst string literal: whatever _quarto.yml holds is shown as text, never run as markup
+    text = "".join(c for c in " ".join(book.title.split()) if c.isprintable())
+    running = '#"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return "\n".join([
         book.typst_header,
         "#set document(date: none)",  # no creation date: two renders of one tree give the same bytes
@@ -247,7 +274,6 @@ def _typst_preamble(book: Book) -> str:
         "#show outline: it => { pagebreak(weak: true); it }",  # the title page stands alone
         "#show figure.caption: it => it.body",  # captions carry Quarto-style numbers already
         "#show figure.where(kind: table): set block(breakable: true)",  # long tables break across pages
-        "#show table: set text(size: 8pt)",
     ])
 
 
@@ -285,6 +311,7 @@ def _execute_all(root: Path, rels: list[str], reuse: bool) -> list[Chapter]:
 
     for rel in rels:
         check_cell_options(root, rel)
+        check_inline_expressions(root, rel)
     cache = ChapterCache(root)
     kept = {}
     why = {}
@@ -318,6 +345,8 @@ def _execute_all(root: Path, rels: list[str], reuse: bool) -> list[Chapter]:
         except BaseException:
             for future in futures.values():
                 future.cancel()
+            from .execute import kill_running_kernels
+            kill_running_kernels()  # a cell that never ends must not hold the render (the pool waits for it)
             raise
     return chapters
 
@@ -345,6 +374,7 @@ def _compile_pdf(typ: str, typ_path: Path) -> None:
 
 
 def render(root: Path, reuse: bool = True) -> None:
+    started = snapshot(root)  # compared again before publishing: a book must agree with itself
     book = load_book(root)
     _run_scripts(root, book.pre_render, "pre-render", {})
     staging = staging_folder(root)
@@ -360,7 +390,9 @@ def render(root: Path, reuse: bool = True) -> None:
             markdown = BANNER + "\n\n" + _resolve_xrefs(
                 _chapter_markdown(chapter, "html", book, labels, staging), labels, chapter.path, link)
             _check_citations(markdown, book.bibliography)
-            page_markdown.append((markdown, page))
+            if page.number is None:
+                _refuse_table_captions(markdown, chapter.path)
+            page_markdown.append((markdown + _references_section(markdown), page))
         typst_chapters = [_for_format(c, "typst") for c in chapters]
         typst_labels = _number_labels(typst_chapters)[0]
         typst_markdown = _book_markdown(typst_chapters, "typst", book, typst_labels, staging)
@@ -383,7 +415,7 @@ def render(root: Path, reuse: bool = True) -> None:
             _compile_pdf(typ, staging / f"{book.output_file}.typ")
             search.result()
         _run_scripts(root, book.post_render, "post-render", {"QUARTO_PROJECT_OUTPUT_DIR": staging.name})
-        publish(staging, root)
+        publish(staging, root, started)
     except BaseException:
         discard(staging)
         raise

@@ -13,15 +13,15 @@ A chapter's saved execution (its outputs, and the figures it saved for citing) i
 A page is rewritten unless its Markdown, sidebar, pager, the images it embeds, the
 bibliography, the renderer's assets, the engine and the environment are all unchanged.
 
-Anything unreadable in a cache is a miss. `render --fresh` ignores both. Real Quarto re-executes
+Anything unreadable in a cache is a miss: a chapter's saved execution is data only
+(rederive.datacache: JSON, authenticated with a key outside the work tree), validated before use,
+so a crafted or foreign file can neither run code nor stand in for an execution. `render --fresh` ignores both. Real Quarto re-executes
 every chapter (freeze: false); its own freeze cannot see data/.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
-import os
-import pickle
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,13 +48,23 @@ def _tools() -> bytes:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
+    from ..files import write_atomically
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        write_atomically(path, data)
     except OSError:
         pass  # a read-only tree still renders; it only loses the speed-up
+
+
+def _valid_chapter(chapter) -> bool:
+    from ..reads import Read
+    from .execute import Block, Chapter
+    return (isinstance(chapter, Chapter) and isinstance(chapter.blocks, list)
+            and all(isinstance(b, Block) and isinstance(b.text, str) and isinstance(b.options, dict)
+                    and isinstance(b.outputs, list) and all(isinstance(o, dict) for o in b.outputs)
+                    for b in chapter.blocks)
+            and isinstance(chapter.figures, dict)
+            and all(isinstance(k, str) and isinstance(v, bytes) for k, v in chapter.figures.items())
+            and isinstance(chapter.reads, list) and all(isinstance(r, Read) for r in chapter.reads))
 
 
 class ChapterCache:
@@ -76,17 +86,20 @@ class ChapterCache:
         return self._keys[rel]
 
     def _path(self, rel: str) -> Path:
-        return self.folder / (rel.replace("/", "__") + ".pickle")
+        return self.folder / (rel.replace("/", "__") + ".json")
 
     def reusable(self, rel: str):
         """(the saved chapter, None) when it may be reused; else (None, why it is executed)."""
-        try:
-            saved = pickle.loads(self._path(rel).read_bytes())
-        except FileNotFoundError:
+        from ..datacache import CacheMiss, load
+        if not self._path(rel).exists():
             return None, "not executed before"
-        except Exception:  # a damaged or outdated cache file is a miss, never an error
+        try:
+            saved = load(self._path(rel), "chapter")
+        except CacheMiss:  # damaged, foreign or outdated: a miss, never an error
             return None, "its saved execution is unreadable"
-        if not isinstance(saved, Saved) or saved.key != self.key(rel):
+        if not isinstance(saved, Saved) or not isinstance(saved.key, str) or not _valid_chapter(saved.chapter):
+            return None, "its saved execution is unreadable"
+        if saved.key != self.key(rel):
             return None, "its text, the engine or the environment changed"
         from ..reads import still_the_same
         changed = still_the_same(self._ledger_report(), saved.chapter.reads)
@@ -102,7 +115,8 @@ class ChapterCache:
         return self._report
 
     def save(self, rel: str, chapter) -> None:
-        _write_atomically(self._path(rel), pickle.dumps(Saved(self.key(rel), chapter), protocol=pickle.HIGHEST_PROTOCOL))
+        from ..datacache import save
+        save(self._path(rel), "chapter", Saved(self.key(rel), chapter))
 
 
 class PageCache:
@@ -126,16 +140,19 @@ class PageCache:
         self._used.add(key)
         if not self.reuse:
             return None
-        try:
-            return (self.folder / f"{key}.html").read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+        from ..datacache import CacheMiss, load
+        try:  # authenticated like every cache: a page placed here under a guessable key is a miss
+            html = load(self.folder / f"{key}.html.json", "page")
+        except CacheMiss:
             return None
+        return html if isinstance(html, str) else None
 
     def put(self, key: str, html: str) -> None:
-        _write_atomically(self.folder / f"{key}.html", html.encode("utf-8"))
+        from ..datacache import save
+        save(self.folder / f"{key}.html.json", "page", html)
 
     def prune(self) -> None:
         """Forget the pages this render did not ask for (older versions of its pages)."""
-        for path in self.folder.glob("*.html"):
-            if path.stem not in self._used:
+        for path in [*self.folder.glob("*.html.json"), *self.folder.glob("*.html")]:  # *.html: the old format
+            if path.name.split(".")[0] not in self._used or path.suffix == ".html":
                 path.unlink(missing_ok=True)

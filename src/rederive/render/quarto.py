@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 from .errors import RenderError
-from .publish import OUTPUT_DIR, discard, figure_env, publish
+from .publish import OUTPUT_DIR, discard, figure_env, publish, snapshot
 
 
 def render(root: Path, quarto: str) -> None:
@@ -15,6 +15,7 @@ def render(root: Path, quarto: str) -> None:
     print(f"Renderer: Quarto {version}", flush=True)
     staging = root / f"{OUTPUT_DIR}.tmp-quarto"
     discard(staging)
+    started = snapshot(root)
     env = dict(os.environ, **figure_env(staging))
     try:
         done = subprocess.run([quarto, "render", "--output-dir", staging.name], cwd=root, env=env)
@@ -23,4 +24,8 @@ def render(root: Path, quarto: str) -> None:
     except BaseException:  # a failure, or SIGINT/SIGTERM (subprocess.run stops quarto first)
         discard(staging)
         raise
-    publish(staging, root)
+    try:
+        publish(staging, root, started)
+    except RenderError:
+        discard(staging)
+        raise

@@ -52,17 +52,36 @@ def sidebar(pages: list[Page], current: Page, book_title: str) -> str:
     items = "\n".join(
         f'<li><a href="{href(p.path, current.path)}"' + (' aria-current="page"' if p == current else "")
         + f">{_label(p)}</a></li>" for p in pages)
-    return f"""<nav id="book-sidebar" data-pagefind-ignore>
+    return f"""<a class="skip-link" href="#main">Skip to the chapter</a>
+<nav id="book-sidebar" aria-label="The book's chapters" data-pagefind-ignore>
 <p class="book-title"><a href="{href(pages[0].path, current.path)}">{html.escape(book_title)}</a></p>
 <link href="{href('pagefind/pagefind-ui.css', current.path)}" rel="stylesheet" data-external="1">
 <script src="{href('pagefind/pagefind-ui.js', current.path)}" data-external="1"></script>
 <div id="search"></div>
-<script>window.addEventListener("DOMContentLoaded", () => {{ if (window.PagefindUI) new PagefindUI({{element: "#search", showImages: false}}); }});</script>
+<script>
+// Whole words only: unquoted, Pagefind also matches the longest word of the book that a query
+// starts with ("tafasitamab" found the "T" of "CAR T"), so every query is searched as a phrase.
+const wholeWords = term => (!term.trim() || term.includes('"')) ? term : '"' + term.trim() + '"';
+window.addEventListener("DOMContentLoaded", () => {{ if (window.PagefindUI) new PagefindUI({{element: "#search", showImages: false, showSubResults: true, processTerm: wholeWords}}); }});
+</script>
 <ol class="book-chapters">
 {items}
 </ol>
 </nav>
-<main data-pagefind-body>
+<main id="main" data-pagefind-body data-pagefind-meta="image:">
+"""
+
+
+# `lightbox: true`, as the fallback does it: a figure, shown fitted to the column, opens at its full
+# size (twice the pixels, theme/book.css) on a click or Enter, and closes the same way.
+ENLARGE = """<script>
+document.addEventListener("DOMContentLoaded", () => document.querySelectorAll("main figure img").forEach(img => {
+  img.tabIndex = 0; img.title = "Enlarge (click or Enter)";
+  const toggle = () => { img.classList.toggle("enlarged"); img.title = img.classList.contains("enlarged") ? "Fit to the column" : "Enlarge (click or Enter)"; };
+  img.addEventListener("click", toggle);
+  img.addEventListener("keydown", e => { if (e.key === "Enter") toggle(); });
+}));
+</script>
 """
 
 
@@ -74,7 +93,7 @@ def pager(pages: list[Page], current: Page) -> str:
         links.append(f'<a class="previous" href="{href(pages[i - 1].path, current.path)}">&larr; {_label(pages[i - 1])}</a>')
     if i < len(pages) - 1:
         links.append(f'<a class="next" href="{href(pages[i + 1].path, current.path)}">{_label(pages[i + 1])} &rarr;</a>')
-    return '</main>\n<nav class="pager" data-pagefind-ignore>' + "\n".join(links) + "</nav>\n"
+    return '</main>\n<nav class="pager" aria-label="Previous and next chapter" data-pagefind-ignore>' + "\n".join(links) + "</nav>\n"
 
 
 _IMAGE = re.compile(r"\]\((figures/[^)\s]+)\)")
@@ -84,12 +103,15 @@ def write_page(markdown: str, page: Page, pages: list[Page], book, staging: Path
                cache=None) -> None:
     """Pandoc writes the page, unless `cache` (incremental.PageCache) has it from the same inputs."""
     import pypandoc
-    top, foot = sidebar(pages, page, book.title), pager(pages, page)
+    top = sidebar(pages, page, book.title)
+    foot = (pager(pages, page) + (ENLARGE if book.html_lightbox else "")
+            + "".join(path.read_text(encoding="utf-8") for path in book.html_after_body))
     key = text = None
     if cache is not None:
         images = [(staging / rel).read_bytes() for rel in sorted(set(_IMAGE.findall(markdown)))]
         key = cache.key(markdown, top, foot, repr(page), book.title, scholar_meta(book),
-                        bibliography.read_bytes() if bibliography else b"", *images)
+                        bibliography.read_bytes() if bibliography else b"", *images,
+                        *(css.read_bytes() for css in book.html_css))
         text = cache.get(key)
     if text is None:
         with tempfile.TemporaryDirectory(prefix="rederive-page-") as fragments:
@@ -108,9 +130,10 @@ def _pandoc_page(pypandoc, markdown, page, book, staging, bibliography, before, 
     args = ["--standalone", "--toc", "--toc-depth=2", "--wrap=none", "--embed-resources",
             "--number-sections", f"--number-offset={(page.number or 1) - 1}",
             f"--lua-filter={ASSETS / 'callouts.lua'}", f"--resource-path={staging}",
-            f"--css={ASSETS / 'fallback.css'}", f"--include-before-body={before}", f"--include-after-body={after}",
+            f"--css={ASSETS / 'fallback.css'}", *(f"--css={css}" for css in book.html_css),
+            f"--include-before-body={before}", f"--include-after-body={after}",
             "-M", f"pagetitle={page.title} | {book.title}", "-M", "lang=en",
-            "-M", "reference-section-title=References", "-M", "link-citations=true",
+            "-M", "link-citations=true",
             # no favicon: say so, rather than let every browser ask for one and log a 404
             "-V", f"header-includes=<link rel=\"icon\" href=\"data:,\">{scholar_meta(book)}"]
     if bibliography:
