@@ -337,6 +337,13 @@ def _(f):
     return not bad, "contradicted or suspect: " + (", ".join(bad) or "none")
 
 
+@statement("shen_monotherapy_pooled_reproduce", "shen-2025.qmd, What a clinician may take",
+           "arithmetically sound")
+def _(f):
+    found = {i: f.outcome(i) for i in ("mono_orr_pooled", "mono_cr_pooled")}
+    return all(o == outcomes.REPRODUCED for o in found.values()), ", ".join(f"{i}: {o}" for i, o in found.items())
+
+
 @statement("shumilov_inside_pooled_ci", "shumilov-2025.qmd, What a clinician can take",
            "inside the 95% CI of")
 def _(f):
