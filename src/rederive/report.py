@@ -85,6 +85,16 @@ class Report:
         """One of the report's own results, as rederive.analyses computed it."""
         return self.ledger.analyses[name].result
 
+    def summary_of_findings(self) -> pd.DataFrame:
+        """The front page's summary of findings: per question, estimate, patients and certainty."""
+        from . import summary_of_findings
+        return summary_of_findings.table(self)
+
+    def certainty_reasons(self) -> list[str]:
+        """Per question, where its certainty starts and the reason for each step down."""
+        from . import summary_of_findings
+        return summary_of_findings.reasons(self)
+
     def has(self, row_id: str) -> bool:
         return row_id in self.ledger
 
