@@ -29,7 +29,14 @@ def schema() -> dict:
     return {"type": "object", "additionalProperties": False,
             "required": ["id", "short", "title", "seed", "citation"],
             "properties": {"id": _TEXT, "short": _TEXT, "title": _TEXT, "seed": _SEED, "citation": _TEXT,
+                           # what the report actually read: the kind of document and the web page
+                           "read": {"type": "object", "additionalProperties": False, "required": ["kind", "page"],
+                                    "properties": {"kind": {"enum": list(DOCUMENT_KINDS)}, "page": _TEXT}},
                            "tables": {"type": "object", "additionalProperties": table}}}
+
+
+# The kinds of document a source may be read from (the seeds' README names each).
+DOCUMENT_KINDS = ("full article", "news article", "education summary", "preprint abstract")
 
 
 def problems(meta, rel: str, lines: dict) -> list:
