@@ -161,23 +161,25 @@ def test_two_renders_of_the_same_tree_are_byte_identical(rendered):
     assert [name for name in first if first[name] != second[name]] == []
 
 
-def _printed_numbers_on_the_front_page(project) -> int:
-    """The front page's "N printed numbers" sentence, read from the published HTML."""
-    html = (project / "_book" / "index.html").read_text(encoding="utf-8")
-    return int(re.search(r"([\d,]+) printed numbers, of which", html).group(1).replace(",", ""))
+def _plain_inputs_in_the_ledger(project) -> int:
+    """The ledger chapter's "N are plain inputs" sentence, read from the published HTML. (The
+    front page counts distinct printed values, which a second row of one printed value leaves
+    unchanged, rederive.tallies.)"""
+    html = (project / "_book" / "chapters" / "ledger.html").read_text(encoding="utf-8")
+    return int(re.search(r"([\d,]+) are plain inputs", html).group(1).replace(",", ""))
 
 
 def test_a_data_change_re_executes_the_chapters_that_read_it_and_shows_the_new_number(rendered):
-    # A maintainer registers one more printed number of the Tongren preprint (a copy of an input
-    # row under a new id: its quote is verbatim, so check passes). Oracle: the front page's count
-    # of printed numbers, which must go up by exactly one, and back when the row is removed (a
-    # reused chapter must never show a stale number); the render log, where the front page and
+    # A maintainer registers one more row of the Tongren preprint (a copy of an input row under a
+    # new id: its quote is verbatim, so check passes). Oracle: the ledger chapter's count of plain
+    # inputs, which must go up by exactly one, and back when the row is removed (a reused chapter
+    # must never show a stale number); the render log, where the front page and
     # the ledger (which read every row) are executed again and the chapters of the other four
     # sources, which read none of Tongren's rows, are reused; and the book after the edit is
     # undone, byte for byte the book before it, though most of its chapters were reused.
     project, _ = rendered
     good = _snapshot(project)  # every render of this tree is of this data
-    before = _printed_numbers_on_the_front_page(project)
+    before = _plain_inputs_in_the_ledger(project)
     claims = project / "data" / "tongren2025" / "claims.csv"
 
     def add_row(text):
@@ -186,14 +188,14 @@ def test_a_data_change_re_executes_the_chapters_that_read_it_and_shows_the_new_n
     with edited(claims, add_row):
         done = run_rederive(project, "render", "--fallback")
         assert done.returncode == 0, done.stderr[-2000:]
-        assert _printed_numbers_on_the_front_page(project) == before + 1
+        assert _plain_inputs_in_the_ledger(project) == before + 1
     executed = set(re.findall(r"executing (\S+):", done.stdout))
     reused = set(re.findall(r"reused (\S+):", done.stdout))
     assert {"index.qmd", "chapters/ledger.qmd"} <= executed, done.stdout
     assert {f"chapters/{c}.qmd" for c in ("descart-2022", "erbella-2025", "shumilov-2025", "shen-2025")} <= reused
     done = run_rederive(project, "render", "--fallback")
     assert done.returncode == 0, done.stderr[-2000:]
-    assert _printed_numbers_on_the_front_page(project) == before
+    assert _plain_inputs_in_the_ledger(project) == before
     assert "executing index.qmd" in done.stdout and "reused chapters/shen-2025.qmd" in done.stdout
     assert _snapshot(project) == good
 

@@ -51,6 +51,23 @@ POSSIBLE = {
     # a share printed with fewer decimals than its column (derivations.ColumnPrecision)
     "column_precision": {o.CONSISTENT, o.INCONSISTENT},
 }
+# A check that reads other printed values passes on to its row the findings they carry
+# (rederive.travel): any of them can end in "rests on a flagged value".
+for _check in DERIVED:
+    POSSIBLE[_check] = POSSIBLE[_check] | {o.RESTS_ON_FLAGGED}
+
+# What a check can show, for the tallies (rederive.tallies): RE_DERIVED computes the printed number
+# again from other printed numbers and compares it at its printed precision (a percentage from its
+# counts, a total from its parts, a P value from its ratio and CI, a pooled rate, a range from the
+# values it spans, a value from the method the source names, words from the numbers that decide
+# them, a share from its count at its column's precision); WEAK can only show that the number is possible or agrees (the same number printed twice,
+# an estimate inside its own CI, a median inside its range, a value between bounds other numbers
+# set, a percentage some whole count of its n gives, a rate some subgroup split or Kaplan-Meier
+# curve can produce), or says that nothing can check it (untraceable).
+RE_DERIVED = {"percent_of_counts", "sum", "value", "pooled_proportion", "range", "p_from_ci", "verbal",
+              "column_precision"}
+WEAK = {"agrees_with", "ci_consistency", "median_in_range", "within", "grim", "feasible", "untraceable"}
+
 # Consistency checks may guard an input; re-derivations make a row a claim.
 # What an intrinsic check needs in the printed value.
 NEEDS = {"p_from_ci": ("p", "ci", "estimate"), "ci_consistency": ("ci", "estimate"), "median_in_range": ("range", "estimate")}

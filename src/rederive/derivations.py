@@ -270,11 +270,19 @@ class PooledProportion(Derivation):
 
 @dataclass(frozen=True)
 class Range(Derivation):
-    """A printed range ("50-76.1%") against the smallest and largest of the values it summarises."""
+    """A printed range ("50-76.1%") against the smallest and largest of the values it summarises.
+
+    `ends`: where those values are printed values (no counts behind them), the register ids of the
+    ones at the two ends, which the range rests on (rederive.travel). `as_printed`: where the
+    values are computed from counts, the same values as the source prints them, as (register id,
+    value) pairs: a printed range that misses the counts but matches these copies the printed
+    values at its ends, and rests on them instead of the counts."""
 
     low: float | Fraction
     high: float | Fraction
     shown: str = ""
+    ends: tuple = ()
+    as_printed: tuple = ()
     check = "range"
 
     def compare(self, printed: Reported) -> Result:
@@ -282,8 +290,18 @@ class Range(Derivation):
             raise ValueError("a range check needs a printed range")
         derived = (Fraction(self.low), Fraction(self.high))
         outcome = _combine([rounding.classify(n, d) for n, d in zip(printed.range, derived)])
-        return Result(outcome, v.Bounds(*derived),
-                      self.shown or f"{fmt.number(derived[0])} to {fmt.number(derived[1])}")
+        shown = self.shown or f"{fmt.number(derived[0])} to {fmt.number(derived[1])}"
+        if not self.as_printed:
+            return Result(outcome, v.Bounds(*derived), shown, rests_on=self.ends or None)
+        low, high = (min(Fraction(value) for _, value in self.as_printed), max(Fraction(value) for _, value in self.as_printed))
+        if outcome != outcomes.REPRODUCED and \
+                _combine([rounding.classify(n, d) for n, d in zip(printed.range, (low, high))]) == outcomes.REPRODUCED:
+            at_ends = tuple(i for i, value in self.as_printed if Fraction(value) in (low, high))
+            return Result(outcomes.REPRODUCED, v.Bounds(*derived),
+                          f"{shown} from the counts; {fmt.number(low)} to {fmt.number(high)} as printed",
+                          f"{outcome} against the counts; it matches the values as printed",
+                          rests_on=at_ends)
+        return Result(outcome, v.Bounds(*derived), shown, rests_on=())  # it rests on the counts, not the printed values
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,14 @@ class Inputs:
         self._reads.append(row_id)
         return value
 
+    def context(self, row_id: str) -> Reported:
+        """A printed value read as context (how a column is rounded), not one a claim's value comes
+        from: not recorded in its provenance, so a finding on it does not travel (rederive.travel)."""
+        try:
+            return self._rows[row_id].value
+        except KeyError:
+            raise UnknownInput(row_id) from None
+
     def n(self, row_id: str) -> int:
         """A printed count."""
         return self[row_id].count

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import analyses as analyses_
 from . import cache as cache_
-from . import certainty, checks, outcomes, pins, statements
+from . import certainty, checks, outcomes, pins, statements, travel
 from .inputs import Inputs, UnknownInput
 from .register import Problem, RegisterError, Row, Source, load_all, quote_contains
 from .reported import Reported
@@ -32,7 +32,7 @@ from .spreadsheet import neutralise_row
 from .values import Pin
 
 FIELDS = ["id", "source", "seed", "location", "quote", "reported", "corrected", "role", "check",
-          "derived", "inputs", "outcome", "expected", "ok", "note", "detail", "file", "line"]
+          "derived", "inputs", "rests_on", "outcome", "expected", "ok", "note", "detail", "file", "line"]
 ANALYSIS_ROLE = "analysis"
 STATEMENT_ROLE = "statement"
 REPORT = "report"  # the source of the report's own statements
@@ -58,12 +58,14 @@ class LedgerRow:
     file: str
     line: int
     inputs: tuple = ()  # ids (and tables) its derivation read
+    rests_on: tuple = ()  # the root findings its value comes from (rederive.travel)
     value: object = field(default=None, compare=False)  # the derived value as data (rederive.values)
     printed: Reported | None = field(default=None, compare=False)  # the printed value, parsed
 
     def to_json(self) -> dict:
         out = {k: getattr(self, k) for k in FIELDS}
         out["inputs"] = list(self.inputs)
+        out["rests_on"] = list(self.rests_on)
         out["derived_value"] = self.value.to_json() if self.value is not None else None
         out["printed_value"] = _printed_json(self.printed)
         return out
@@ -71,6 +73,7 @@ class LedgerRow:
     def to_csv(self) -> dict:
         out = {k: getattr(self, k) for k in FIELDS}
         out["inputs"] = " ".join(self.inputs)
+        out["rests_on"] = " ".join(self.rests_on)
         return out
 
 
@@ -148,6 +151,18 @@ def _evaluate(row: Row, derivations: dict, problems: list[Problem]) -> Result | 
     except (ValueError, ZeroDivisionError, AttributeError, TypeError) as exc:
         problems.append(Problem(row.file, row.line, "reported", f"cannot run {row.check!r}: {exc}"))
         return None
+
+
+def evaluate_source(source: Source, derivations: dict, provenance: dict, problems: list[Problem]):
+    """(row, result, roots) for every row of a source that can be evaluated, in register order,
+    with the findings its value rests on carried to it (rederive.travel)."""
+    results = {}
+    for row in source.rows:
+        result = _evaluate(row, derivations, problems)
+        if result is not None:
+            results[row.id] = result
+    travelled = travel.apply(source.rows, results, provenance)
+    return [(row, *travelled[row.id]) for row in source.rows if row.id in travelled]
 
 
 def _derivations(source: Source, problems: list[Problem]):
@@ -315,17 +330,14 @@ def _build(root: Path, with_analyses: bool) -> Ledger:
     cache = cache_.load(root)
     for source in sources:
         derivations, provenance = _cached_derivations(source, problems, cache)
-        for row in source.rows:
-            result = _evaluate(row, derivations, problems)
-            if result is None:
-                continue
+        for row, result, roots in evaluate_source(source, derivations, provenance, problems):
             rows.append(LedgerRow(
                 id=row.id, source=source.id, seed=source.seed, location=row.location, quote=row.quote,
                 reported=row.reported, corrected=row.corrected, role=row.role, check=row.check,
                 derived=result.shown, outcome=result.outcome, expected=row.expected,
                 ok=result.outcome == row.expected, note=row.note, detail=result.detail,
-                file=row.file, line=row.line, inputs=provenance.get(row.id, ()), value=result.value,
-                printed=row.value))
+                file=row.file, line=row.line, inputs=provenance.get(row.id, ()), rests_on=roots,
+                value=result.value, printed=row.value))
     if not problems and not with_analyses:  # with analyses, _analysis_rows saves the same cache
         cache_.save(root, cache)
     found = []

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from . import analyses as analyses_
 from . import pins as pins_
-from .ledger import _derivations, _evaluate
+from .ledger import _derivations, evaluate_source
 from .register import RegisterError, load_source, normalise_space
 
 _NUMBER = re.compile(r"(?<![\w.])(?<![A-Za-z]-)(\d+\.\d+|\.\d+|\d+)(?![\d])")  # not the 2 of "PFS-2"
@@ -130,11 +130,12 @@ def caught_by_check(project: Path, source_id: str, all_sources: list, pinned: di
     source = load_source(project / "data" / source_id, project, problems)
     if problems or source is None:
         return True  # bad input: check exits 2
-    derivations, _ = _derivations(source, problems)
-    for row in source.rows:
-        result = _evaluate(row, derivations, problems)
-        if problems or result is None or result.outcome != row.expected:
-            return True
+    derivations, provenance = _derivations(source, problems)
+    evaluated = evaluate_source(source, derivations, provenance, problems)
+    if problems or len(evaluated) < len(source.rows):
+        return True
+    if any(result.outcome != row.expected for row, result, _ in evaluated):
+        return True
     sources = [source if s.id == source_id else s for s in all_sources]
     for analysis in analyses_.run(sources, problems, dict(cache)):  # a copy: mutated results are not kept
         if analysis.error:

@@ -20,6 +20,10 @@ METHOD_UNKNOWN = "not reproducible as printed: method unknown"
 DENOMINATOR_UNSTATED = "not reproducible as printed: denominator unstated"
 # The same numbers printed for what the source says are different analyses or populations.
 SUSPECT_IDENTICAL = "suspect: identical for different analyses"
+# A derived or agreement row whose check passes, but whose value comes from (reads, or agrees with)
+# a printed value that is itself a finding: the finding travels with the value (rederive.travel),
+# so the row is never counted as holding up; its detail names the root finding.
+RESTS_ON_FLAGGED = "rests on a flagged value"
 MISQUOTED = "misquoted"
 # The report's own analyses (data/analyses.csv): the engine still gives the pinned value, or not.
 PINNED = "as pinned"
@@ -30,16 +34,20 @@ NO_LONGER_HOLDS = "no longer holds"
 
 GOOD = {INPUT, REPRODUCED, CONSISTENT, PINNED, HOLDS}
 ORDER = [INPUT, REPRODUCED, HALF_EVEN, TRUNCATED, CEILING, CONSISTENT, UNINFORMATIVE, METHOD_UNKNOWN,
-         DENOMINATOR_UNSTATED, SUSPECT_IDENTICAL, DISCREPANCY,
+         DENOMINATOR_UNSTATED, RESTS_ON_FLAGGED, SUSPECT_IDENTICAL, DISCREPANCY,
          INCONSISTENT, DECISION_ERROR, PINNED, MOVED, HOLDS, NO_LONGER_HOLDS, MISQUOTED]
 # Every outcome that matches a printed value under some rounding rule, best first.
 ROUNDED = [REPRODUCED, HALF_EVEN, TRUNCATED, CEILING]
 
 # How charts and summaries group the outcomes of checked numbers (every outcome of a printed
-# number belongs to exactly one group; a test keeps it so).
+# number belongs to exactly one group; a test keeps it so), from holding up to contradicted: a
+# printed value checked more than once takes the last group any of its checks falls in
+# (rederive.tallies). A row that rests on a flagged value has a group of its own: it is no
+# contradiction of its own (its root is counted once, where it is printed), nor does it hold up.
 GROUPS = {
     "Reproduced or consistent": (REPRODUCED, CONSISTENT),
     "Another rounding rule": (HALF_EVEN, TRUNCATED, CEILING),
     "Undecided: too coarse, method or denominator unknown": (UNINFORMATIVE, METHOD_UNKNOWN, DENOMINATOR_UNSTATED),
+    "Rests on a flagged value": (RESTS_ON_FLAGGED,),
     "Contradicted or suspect": (DISCREPANCY, INCONSISTENT, DECISION_ERROR, SUSPECT_IDENTICAL),
 }

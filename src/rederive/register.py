@@ -97,9 +97,14 @@ def normalise_space(text: str) -> str:
 
 
 def quote_contains(quote: str, printed: str) -> bool:
-    """The printed value occurs in its quote as a whole number: "201" is not in "2018".
-    (A plain search with the boundaries checked by hand: a regex per row would be compiled anew
-    for every row of a large register.)"""
+    """The printed value occurs in its quote as a whole number: "201" is not in "2018"."""
+    return quote_offset(quote, printed) >= 0
+
+
+def quote_offset(quote: str, printed: str) -> int:
+    """Where the printed value first occurs in its quote as a whole number (both with their
+    spaces normalised), or -1. (A plain search with the boundaries checked by hand: a regex per
+    row would be compiled anew for every row of a large register.)"""
     text, q = normalise_space(printed), normalise_space(quote)
     numeric_start = text[:1].isdigit() or text[:1] == "."
     numeric_end = text[-1:].isdigit()
@@ -110,9 +115,9 @@ def quote_contains(quote: str, printed: str) -> bool:
         right_ok = not numeric_end or end == len(q) or not (
             q[end].isdigit() or (q[end] == "." and end + 1 < len(q) and q[end + 1].isdigit()))
         if left_ok and right_ok:
-            return True
+            return at
         at = q.find(text, at + 1)
-    return False
+    return -1
 
 
 def _load_table(directory: Path, root: Path, name: str, spec: dict, problems: list[Problem]) -> Table | None:

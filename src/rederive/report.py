@@ -16,13 +16,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import escape, outcomes, store
+from . import escape, outcomes, store, tallies
 from .reads import record_reads
 from .ledger import Ledger, LedgerRow
 from .paths import project_root
 from .reported import Reported
 
 OUTCOME_ORDER = [o for o in outcomes.ORDER if o != outcomes.MISQUOTED]
+# The status table's short headings for the outcome groups of the preface's figure.
+STATUS_LABELS = {"Reproduced or consistent": "Hold up", "Another rounding rule": "Other rounding",
+                 "Undecided: too coarse, method or denominator unknown": "Undecided",
+                 "Rests on a flagged value": "On a flagged value", "Contradicted or suspect": "Contradicted"}
 
 
 class UnexpectedOutcome(AssertionError):
@@ -143,30 +147,67 @@ class Report:
 
     def findings_list(self, source: str, extra: tuple[str, ...] = ()):
         """The documented findings of a source as a Markdown list, for its callout: where each is
-        printed first, then what was printed and derived, the outcome, the note, and its ledger id."""
+        printed first, then what was printed and derived, the outcome, the note, and its ledger id.
+        The numbers that only rest on a finding (rederive.travel) follow in one item, grouped by
+        the root finding each links to."""
         e = escape.markdown
+        found = self.findings(source)
         items = [f"**{e(r.location[:1].upper() + r.location[1:])}**: printed \"{e(r.reported)}\"; derived "
                  f"{e(r.derived or 'nothing to derive')}{f' ({e(r.detail)})' if r.detail else ''}; *{e(r.outcome)}*. {e(r.note)} "
                  f"([ledger: `{r.id}`](ledger.html#row-{r.id}))"
-                 for r in self.findings(source)]
+                 for r in found if r.outcome != outcomes.RESTS_ON_FLAGGED]
+        resting: dict[tuple, list[str]] = {}
+        for r in found:
+            if r.outcome == outcomes.RESTS_ON_FLAGGED:
+                resting.setdefault(r.rests_on, []).append(f"[`{r.id}`](ledger.html#row-{r.id})")
+        if resting:
+            groups = [f"{', '.join(ids)} on {' and '.join(f'[`{root}`](ledger.html#row-{root})' for root in roots)}"
+                      for roots, ids in resting.items()]
+            items.append(f"**Numbers that rest on a flagged value**: their own check passes, but their value "
+                         f"repeats or is computed from a printed value that carries a finding, so they do not "
+                         f"count as holding up: {'; '.join(groups)}.")
         return md_list(items + list(extra))
 
+    def tally(self, source: str | None = None) -> dict[str, int]:
+        """Distinct printed values (rederive.tallies): how many, how many checked, re-derived and
+        weak, how many in each outcome group, and, of those that hold up, how many re-derived
+        ("holding up, re-derived") and how many weak ("holding up, weak")."""
+        values = self._printed_values(source)
+        held = tallies.by_kind(values, tallies.GROUP_ORDER[0])
+        return {**tallies.summary(values), "holding up, re-derived": held[tallies.RE_DERIVED],
+                "holding up, weak": held[tallies.WEAK]}
+
+    def _printed_values(self, source: str | None = None) -> list:
+        return tallies.printed_values([r for r in self.rows(source) if r.source in self.ledger.sources
+                                       and r.role != "analysis"])
+
     def status(self) -> pd.DataFrame:
-        """Per source: numbers, claims and counts by outcome; the index page's table."""
+        """Per source and in all: distinct printed values, how many a check applies to, how many of
+        those are re-derived or only weakly checked, and how many fall in each outcome group of the
+        preface's figure (rederive.tallies); the index page's table."""
         records = []
-        for source_id, source in self.ledger.sources.items():
-            rows = [r for r in self.rows(source_id) if r.role != "analysis"]
-            record = {"Source": source.short, "Numbers": len(rows),
-                      "With a check": sum(r.check != "none" for r in rows)}
-            for outcome in OUTCOME_ORDER:
-                if outcome not in (outcomes.PINNED, outcomes.MOVED):
-                    record[outcome.capitalize()] = sum(r.outcome == outcome for r in rows)
-            record["Own results pinned"] = len(self.rows(source_id, role="analysis"))
-            record["Unexpected"] = len(self.ledger.unexpected(source_id))
+        for source_id, label in [*((s, src.short) for s, src in self.ledger.sources.items()), (None, "All sources")]:
+            t = self.tally(source_id)
+            records.append({"Source": label, "Printed": t["printed"], "Checked": t["checked"],
+                            "Re-derived": t[tallies.RE_DERIVED], "Weak": t[tallies.WEAK],
+                            **{STATUS_LABELS[g]: t[g] for g in tallies.GROUP_ORDER}})
+        return pd.DataFrame(records)
+
+    def outcome_breakdown(self) -> pd.DataFrame:
+        """Every outcome of the register rows (a printed value checked twice counts twice), per
+        source and in all, with the outcome group each belongs to; the ledger chapter's table."""
+        rows = [r for r in self.rows() if r.source in self.ledger.sources and r.role != "analysis"]
+        group_of = {o: g for g, members in outcomes.GROUPS.items() for o in members}
+        records = []
+        for outcome in OUTCOME_ORDER:
+            if outcome in (outcomes.PINNED, outcomes.MOVED, outcomes.HOLDS, outcomes.NO_LONGER_HOLDS):
+                continue  # the report's own results and statements, not printed numbers
+            record = {"Outcome": outcome, "Group": group_of.get(outcome, "no check")}
+            for source_id, source in self.ledger.sources.items():
+                record[source.short] = sum(r.source == source_id and r.outcome == outcome for r in rows)
+            record["All"] = sum(r.outcome == outcome for r in rows)
             records.append(record)
-        frame = pd.DataFrame(records)
-        empty = [c for c in frame.columns[3:-2] if frame[c].sum() == 0]
-        return frame.drop(columns=empty)
+        return pd.DataFrame(records)
 
     def coverage(self) -> tuple[pd.DataFrame | None, str]:
         """The coverage audit per source (rederive.coverage) as a table, and a sentence saying what

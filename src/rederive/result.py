@@ -12,3 +12,7 @@ class Result:
     value: Value | None  # the derived value as data (None: nothing to derive)
     shown: str = ""  # the derived value as the ledger shows it
     detail: str = ""
+    # The register ids of the printed values the derived value was taken from, where the derivation
+    # knows better than its reads (a range that matches the percentages as printed, not their
+    # counts). None: the values it read (rederive.inputs) are what it rests on (rederive.travel).
+    rests_on: tuple | None = None

@@ -174,7 +174,7 @@ def derive(x):
     # population against the methods', a share rounded more coarsely than its list, and rows
     # printed identically for the univariate PFS-2 and OS-2 models
     agrees("abstract_registered_n", "registered_n")
-    listed = lambda *keys: tuple(x[f"treated_{k}_pct"].text for k in keys)  # noqa: E731
+    listed = lambda *keys: tuple(x.context(f"treated_{k}_pct").text for k in keys)  # noqa: E731  (the column's precision)
     d["treated_chemo_pct_precision"] = ColumnPrecision(listed("len", "bsab", "targeted", "rt"), x.n("treated_n"),
                                                        x.n("treated_chemo_n"))
     d["treated_rt_pct_precision"] = ColumnPrecision(listed("len", "bsab", "targeted", "chemo"), x.n("treated_n"),

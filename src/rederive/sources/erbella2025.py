@@ -16,11 +16,13 @@ def systemic_count(x) -> int:
 
 
 def derive(x):
-    d = x.derivations()
     shares = ("erb_dlbcl", "erb_stage", "erb_aaipi", "erb_systemic")
-    # The summary's convention, from the shares over all 298 that only rounding explains.
+    # The summary's convention, from the shares over all 298 that only rounding explains. Read
+    # before the derivations start recording: it is how every share is read, not a value any
+    # share comes from (a finding on one share must not travel to the others, rederive.travel).
     rounds = tuple(f"{x[k].text} of {x.n('erb_n')}" for k in shares
                    if rounding.convention_evidence(x[k].estimate, x.n("erb_n")) == rounding.HALF_UP)
+    d = x.derivations()
     for key in shares:
         d[key] = Grim(x.n("erb_n"), rounds_elsewhere=rounds)
     # Response rates: over the patients given systemic therapy, or over those evaluable (unstated).

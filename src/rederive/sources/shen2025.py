@@ -162,34 +162,40 @@ def derive(x):
 
     # every cell of the two tables (rederive.tables): Table 1 against Table 2 for the same trial,
     # refractory shares against the trial's n (a count above its cohort is refused on loading)
+    # (a cell one row copies is read by its row id, so that a finding on it travels, rederive.travel)
     t1_rows = lambda: {r["key"]: r for r in t1()}  # noqa: E731
     t2_rows = lambda: {r["key"]: r for r in x.table("table2").rows}  # noqa: E731
     for key in t1_rows():
-        d[f"t1_{key}_n"] = Agrees(f"table 2, {key}", parse(t2_rows()[f"{key}_prior"]["n"]))
+        cell = f"t2_{t2_rows()[f'{key}_prior']['key']}_n"  # the Table 2 row by its key: a renamed one is named
+        d[f"t1_{key}_n"] = Agrees(f"table 2, {key}", x[cell])
         if (row := t1_rows()[key])["refractory"] != "–":
             d[f"t1_{key}_refractory"] = Grim(int(row["n"]))
-    for key, row in t2_rows().items():
-        trial = t1_rows()[key.rsplit("_", 1)[0]]
-        lopt = lambda: parse(f"{trial['lopt'].split('(')[0]} (range {trial['lopt'].split('(')[1].rstrip(')')})")  # noqa: E731
-        d[f"t2_{key}_lopt"] = Agrees(f"table 1, {trial['key']}", lopt(), separate=key.endswith("_naive"))
+    for key in t2_rows():
+        trial = t1_rows()[key.rsplit("_", 1)[0]]["key"]
+        d[f"t2_{key}_lopt"] = Agrees(f"table 1, {trial}", x[f"t1_{trial}_lopt"], separate=key.endswith("_naive"))
 
-    # the text restating Table 2
+    # the text restating Table 2: each copy agrees with the percentage cell it copies, read by its
+    # row id, so that a finding on the cell travels to the copy (rederive.travel)
     for text_key, study_key in TEXT_CELLS.items():
         for outcome in ("orr", "cr"):
             s = by_key()[study_key]
-            printed = getattr(s, f"{outcome}_printed")
-            if printed is not None:
+            if getattr(s, f"{outcome}_printed") is not None:
                 claim = text_key if text_key.startswith(("abstract_", "results_")) else f"text_{text_key}"
-                d[f"{claim}_{outcome}"] = Agrees(f"table 2, {s.label}", parse(printed))
+                d[f"{claim}_{outcome}"] = Agrees(f"table 2, {s.label}", x[f"t2_{study_key}_{outcome}_pct"])
     glofit = lambda: [s for s in prior() if s.treatment == "Glofitamab"]  # noqa: E731
-    printed_range = lambda items, attr: Range(min(Fraction(getattr(s, attr)) for s in items),  # noqa: E731
-                                              max(Fraction(getattr(s, attr)) for s in items))
-    d["text_glofit_orr"] = printed_range(glofit(), "orr_printed")
-    d["text_glofit_cr"] = printed_range(glofit(), "cr_printed")
+
+    def count_range(items: list[Study], outcome: str) -> Range:
+        """A text range of Table 2 rates, from the counts, with the cells as printed beside them."""
+        shares = [Fraction(100 * getattr(s, outcome), s.n) for s in items]
+        cells = [f"t2_{s.key}_{outcome}_pct" for s in items]
+        return Range(min(shares), max(shares), f"{float(min(shares)):.1f} to {float(max(shares)):.1f}",
+                     as_printed=tuple((cell, x.value(cell)) for cell in cells))
+    d["text_glofit_orr"] = count_range(glofit(), "orr")
+    d["text_glofit_cr"] = count_range(glofit(), "cr")
     for subgroup, prefix in (("monotherapy", "mono"), ("combination", "comb")):
         chosen = lambda: [s for s in prior() if s.subgroup == subgroup]  # noqa: E731
-        d[f"discussion_{prefix}_orr_range"] = printed_range([s for s in chosen() if s.orr is not None], "orr_printed")
-        d[f"discussion_{prefix}_cr_range"] = printed_range(chosen(), "cr_printed")
+        d[f"discussion_{prefix}_orr_range"] = count_range([s for s in chosen() if s.orr is not None], "orr")
+        d[f"discussion_{prefix}_cr_range"] = count_range(chosen(), "cr")
     cr_from_counts = [Fraction(100 * s.cr, s.n) for s in prior()]
     d["conclusion_cr_range"] = Range(min(cr_from_counts), max(cr_from_counts),
                                      f"{float(min(cr_from_counts)):.1f} to {float(max(cr_from_counts)):.1f} "
@@ -219,11 +225,14 @@ def derive(x):
     d["egger_cr"] = _closest(egger_search(t2(), "cr"), x["egger_cr"].p.number.value)
 
     # Table 1 summarised in the text
-    refractory = [Fraction(r["refractory"]) * 100 for r in t1() if r["refractory"] != "–"]
-    d["refractory_range"] = Range(min(refractory), max(refractory))
+    # no counts behind these proportions: the range spans the cells as printed, read by row id
+    refractory = {cell: 100 * x.value(cell) for cell in [f"t1_{r['key']}_refractory" for r in t1() if r["refractory"] != "–"]}
+    low, high = min(refractory.values()), max(refractory.values())
+    d["refractory_range"] = Range(low, high, ends=tuple(c for c, v in refractory.items() if v in (low, high)))
     for claim in ("followup_range", "abstract_followup_range", "conclusion_followup_range"):
-        follow_up = [months(r["mfollowup"]).value for r in t1()]
-        d[claim] = Range(min(follow_up), max(follow_up))
+        follow_up = {cell: x.value(cell) for cell in [f"t1_{r['key']}_mfollowup" for r in t1()]}
+        low, high = min(follow_up.values()), max(follow_up.values())
+        d[claim] = Range(low, high, ends=tuple(c for c, v in follow_up.items() if v in (low, high)))
     reported_in = lambda column: [r for r in t1() if r[column] != "–"]  # noqa: E731
     for claim, column in (("dor_k", "dor"), ("abstract_dor_k", "dor"), ("docr_k", "docr"),
                           ("abstract_docr_k", "docr"), ("mpfs_k", "mpfs"), ("abstract_mpfs_k", "mpfs"),
@@ -243,8 +252,9 @@ def derive(x):
         "abstract_dor_cartron": ("Cartron", "10", "dor"), "abstract_docr_hutchings": ("Hutchings", "15", "docr"),
         "abstract_mos_topp": ("Topp", "12", "mos"), "abstract_mos_cartron": ("Cartron", "10", "mos"),
     }.items():
-        d[claim] = Agrees(f"table 1, {author} {column}", months(by_author()[(author, ref)][column]))
-    d["mos_hutchings"] = Agrees("table 1, Hutchings mos", tables.read_median_ci(by_author()[("Hutchings", "15")]["mos"]))
+        # the cell's own row (read as months() reads it), so that a finding on it travels here
+        d[claim] = Agrees(f"table 1, {author} {column}", x[f"t1_{by_author()[(author, ref)]['key']}_{column}"])
+    d["mos_hutchings"] = Agrees("table 1, Hutchings mos", x[f"t1_{by_author()[('Hutchings', '15')]['key']}_mos"])
     for claim in ("dor_chong_landmark", "abstract_dor_chong_landmark"):
         chong_dor = by_author()[("Chong", "8")]["dor"]  # "1-y 25%": a landmark at one year
         d[claim] = Agrees("table 1, Chong DOR", parse(re.match(r"(\d+)-y", chong_dor).group(1) + " years"))
