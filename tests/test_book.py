@@ -133,6 +133,24 @@ def test_citation_cff_is_valid_and_agrees_with_the_book_and_the_package():
         jsonschema.validate(bad, schema)
 
 
+def test_citation_cff_lists_every_source_with_the_details_references_bib_gives():
+    # Oracle: references.bib, whose entries come from the documents themselves. Every source the
+    # report reads (data/*/source.yml) is one reference of CITATION.cff, found by its DOI where
+    # references.bib has one, else by its year and first author's family name.
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    bib = (ROOT / "references.bib").read_text(encoding="utf-8")
+    keys = [yaml.safe_load(p.read_text(encoding="utf-8"))["citation"] for p in sorted((ROOT / "data").glob("*/source.yml"))]
+    assert len(cff["references"]) == len(keys) == 5
+    for key in keys:
+        entry = bib[bib.index("{" + key + ","):].split("\n}", 1)[0]
+        doi = re.search(r"doi\s*=\s*\{([^}]*)\}", entry)
+        if doi:
+            assert any(str(r.get("doi")) == doi.group(1) or doi.group(1) in r.get("notes", "") for r in cff["references"]), key
+        else:
+            family = re.search(r"author\s*=\s*\{([^,]+),", entry).group(1)
+            assert any(r.get("authors", [{}])[0].get("family-names") == family for r in cff["references"]), key
+
+
 def test_every_figure_and_table_is_cross_referenced_from_the_text():
     # A reader should be sent to every figure and table; an unreferenced one is easy to miss.
     texts = {c: (ROOT / c).read_text(encoding="utf-8") for c in CHAPTERS}

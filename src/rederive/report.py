@@ -122,6 +122,12 @@ class Report:
                 return str(Path(chapter).with_suffix(".html"))
         return None
 
+    def read_from(self, source: str) -> str:
+        """What the report read for a source, as Markdown: the kind of document and the web page
+        (source.yml `read`), escaped as text."""
+        s = self.ledger.sources[source]
+        return f"*{escape.markdown(s.read_kind)}*: {escape.markdown(s.read_page)}"
+
     def short(self, source: str) -> str:
         """A source's short name; "Synthesis" for the results that read several sources."""
         return self.ledger.sources[source].short if source in self.ledger.sources else source.capitalize()

@@ -286,7 +286,7 @@ def _title_page_note(root: Path, book: Book) -> str:
     from ..citation import citation
     full = f"{book.title}: {book.subtitle}" if book.subtitle else book.title
     c = citation(root, full, book.author)
-    details = f"Version {c.version}" + (f", commit {c.commit}" if c.commit else "") + (f"; data as of {c.date}" if c.date else "")
+    details = f"Version {c.version}" + (f", commit {c.commit}" if c.commit else "") + (f"; data files last changed {c.date}" if c.date else "")
     return f"{details}. Cite as: {c.author}, \u201c{c.title}\u201d, version {c.version}. See also CITATION.cff."
 
 
