@@ -107,6 +107,16 @@ document.addEventListener("DOMContentLoaded", () => {
 """
 
 
+def page_footer(links, current: Page) -> str:
+    """`book: page-footer: center:`: the same links at the foot of every page (the PDF, the ledger
+    exports), each relative to the page, as Quarto resolves a navigation item's href."""
+    if not links:
+        return ""
+    items = " · ".join(f'<a href="{html.escape(h if "://" in h else href(h, current.path))}">{html.escape(t)}</a>'
+                       for t, h in links)
+    return f'<footer class="page-footer" data-pagefind-ignore>{items}</footer>\n'
+
+
 def pager(pages: list[Page], current: Page) -> str:
     """Previous and next chapter, for the foot of every page."""
     i = pages.index(current)
@@ -126,7 +136,7 @@ def write_page(markdown: str, page: Page, pages: list[Page], book, staging: Path
     """Pandoc writes the page, unless `cache` (incremental.PageCache) has it from the same inputs."""
     import pypandoc
     top = sidebar(pages, page, book.title)
-    foot = (pager(pages, page) + FOLD_ON_PHONE + (ENLARGE if book.html_lightbox else "")
+    foot = (pager(pages, page) + page_footer(book.page_footer, page) + FOLD_ON_PHONE + (ENLARGE if book.html_lightbox else "")
             + "".join(path.read_text(encoding="utf-8") for path in book.html_after_body))
     key = text = None
     if cache is not None:
