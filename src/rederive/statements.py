@@ -99,6 +99,11 @@ def _fmt(x: float) -> str:
     return f"{x:.3g}"
 
 
+def _not_significant(p: float, test: str) -> tuple[bool, str]:
+    """"no difference at the 5% level": the test's P is at least ALPHA."""
+    return p >= ALPHA, f"{test} P {_fmt(p)}"
+
+
 # --- Timing of failure (front page, finding 1; synthesis, "Timing of failure") ---
 
 @statement("timing_late_every_fit", "index.qmd finding 1; synthesis.qmd, Timing of failure",
@@ -122,9 +127,8 @@ def _(f):
 @statement("timing_sources_not_shown_to_differ", "index.qmd finding 1; synthesis.qmd, Timing of failure",
            "does not reject a common odds ratio in any fit")
 def _(f):
-    r = f.analysis("synthesis_timing_sensitivity")
-    return r["common_odds_p_low"] >= ALPHA, \
-        f"likelihood-ratio test of the source-by-timing interaction: P {_fmt(r['common_odds_p_low'])}-{_fmt(r['common_odds_p_high'])}"
+    return _not_significant(f.analysis("synthesis_timing_sensitivity")["common_odds_p_low"],
+                            "likelihood-ratio test of the source-by-timing interaction, smallest")
 
 
 @statement("timing_shumilov_alone_not_shown", "index.qmd finding 1; synthesis.qmd, Timing of failure",
@@ -222,18 +226,16 @@ def _(f):
 @statement("within_no_heterogeneity_detected", "synthesis.qmd, within trials",
            "finds no difference between the trials' odds ratios at the 5% level")
 def _(f):
-    p = f.analysis("synthesis_within_trials")["orr"]["equal_odds_p"]
-    return p >= ALPHA, f"Breslow-Day P {_fmt(p)}"
+    return _not_significant(f.analysis("synthesis_within_trials")["orr"]["equal_odds_p"], "Breslow-Day")
 
 
 @statement("within_between_test_not_significant", "synthesis.qmd, within trials",
            "does not reach the 5% level")
 def _(f):
-    p = f.analysis("shen_subgroup_differences")["orr"]["p"]
-    return p >= ALPHA, f"between-subgroup Q test P {_fmt(p)}"
+    return _not_significant(f.analysis("shen_subgroup_differences")["orr"]["p"], "between-subgroup Q test")
 
 
-# --- Which salvage (finding 3; synthesis, "Which salvage does best") ---
+# --- Choosing the salvage (finding 3; synthesis, "Comparing the salvage treatments") ---
 
 SALVAGE_CLASSES = ("bsab", "len", "targeted", "chemo", "rt")
 TESTED_CLASSES = ("bsab", "len", "targeted", "chemo")  # the classes DESCAR-T's P = .104 and P = .32 compare
@@ -248,21 +250,21 @@ def _apart(f) -> list[tuple[str, str, str]]:
             if not _overlap(f.ci(f"{e}_{a}"), f.ci(f"{e}_{b}"))]
 
 
-@statement("salvage_tested_classes_overlap", "synthesis.qmd, Which salvage does best",
+@statement("salvage_tested_classes_overlap", "synthesis.qmd, Comparing the salvage treatments",
            "every pair of the four classes the registry's test compares has overlapping confidence intervals")
 def _(f):
     bad = [x for x in _apart(f) if x[1] in TESTED_CLASSES and x[2] in TESTED_CLASSES]
     return not bad, "pairs apart: " + (", ".join(" ".join(x) for x in bad) or "none")
 
 
-@statement("salvage_only_radiotherapy_apart", "synthesis.qmd, Which salvage does best",
+@statement("salvage_only_radiotherapy_apart", "synthesis.qmd, Comparing the salvage treatments",
            "the only intervals that do not overlap involve radiotherapy")
 def _(f):
     apart = _apart(f)
     return bool(apart) and all("rt" in x[1:] for x in apart), "pairs apart: " + (", ".join(" ".join(x) for x in apart) or "none")
 
 
-@statement("salvage_descart_no_difference", "index.qmd finding 3; synthesis.qmd, Which salvage does best",
+@statement("salvage_descart_no_difference", "index.qmd finding 3; synthesis.qmd, Comparing the salvage treatments",
            "finds no difference between the four classes at the 5% level")
 def _(f):
     ps = [f.p_at_most("pfs2_treatment_p"), f.p_at_most("os2_treatment_p")]
@@ -277,11 +279,11 @@ def _(f):
     return all(h < 1 for _, h in his), f"upper CI bounds {his[0][1]}, {his[1][1]}"
 
 
-@statement("salvage_monotherapy_vs_combination_not_shown", "synthesis.qmd, Which salvage does best",
+@statement("salvage_monotherapy_vs_combination_not_shown", "synthesis.qmd, Comparing the salvage treatments",
            "does not reach the 5% level")
 def _(f):
-    p = f.analysis("shen_subgroup_differences")["prior_orr"]["p"]
-    return p >= ALPHA, f"monotherapy against combination after CAR-T, Q test P {_fmt(p)}"
+    return _not_significant(f.analysis("shen_subgroup_differences")["prior_orr"]["p"],
+                            "monotherapy against combination after CAR-T, Q test")
 
 
 # --- The reverse sequence (finding 4; synthesis, "The reverse sequence") ---
@@ -340,6 +342,13 @@ def _(f):
 def _(f):
     bad = [r.id for r in f.rows("erbella2025") if r.outcome in outcomes.GROUPS["Contradicted or suspect"]]
     return not bad, "contradicted or suspect: " + (", ".join(bad) or "none")
+
+
+@statement("shen_monotherapy_pooled_reproduce", "shen-2025.qmd, What a clinician may take",
+           "arithmetically sound")
+def _(f):
+    found = {i: f.outcome(i) for i in ("mono_orr_pooled", "mono_cr_pooled")}
+    return all(o == outcomes.REPRODUCED for o in found.values()), ", ".join(f"{i}: {o}" for i, o in found.items())
 
 
 @statement("shumilov_inside_pooled_ci", "shumilov-2025.qmd, What a clinician can take",
