@@ -160,14 +160,14 @@ class Report:
         found = self.findings(source)
         items = [f"**{e(r.location[:1].upper() + r.location[1:])}**: printed \"{e(r.reported)}\"; derived "
                  f"{e(r.derived or 'nothing to derive')}{f' ({e(r.detail)})' if r.detail else ''}; *{e(r.outcome)}*. {e(r.note)} "
-                 f"([ledger: `{r.id}`](ledger.html#row-{r.id}))"
+                 f"(ledger: {ledger_link(r.id, f'`{r.id}`')})"
                  for r in found if r.outcome != outcomes.RESTS_ON_FLAGGED]
         resting: dict[tuple, list[str]] = {}
         for r in found:
             if r.outcome == outcomes.RESTS_ON_FLAGGED:
-                resting.setdefault(r.rests_on, []).append(f"[`{r.id}`](ledger.html#row-{r.id})")
+                resting.setdefault(r.rests_on, []).append(ledger_link(r.id, f"`{r.id}`"))
         if resting:
-            groups = [f"{', '.join(ids)} on {' and '.join(f'[`{root}`](ledger.html#row-{root})' for root in roots)}"
+            groups = [f"{', '.join(ids)} on {' and '.join(ledger_link(root, f'`{root}`') for root in roots)}"
                       for roots, ids in resting.items()]
             items.append(f"**Numbers that rest on a flagged value**: their own check passes, but their value "
                          f"repeats or is computed from a printed value that carries a finding, so they do not "
@@ -239,6 +239,14 @@ class Report:
         if skipped:
             sentence += " Not audited: " + "; ".join(skipped) + "."
         return pd.DataFrame(records), sentence
+
+
+def ledger_link(row_id: str, text: str) -> str:
+    """A link from a chapter (chapters/*.qmd) to a ledger row, whose target depends on the format,
+    with Quarto's conditional spans: on the web the ledger page (chapters/ledger.html), in the PDF
+    the row's anchor in the PDF's own ledger (its findings table), never a web page from the PDF."""
+    return (f'[[{text}](ledger.html#row-{row_id})]{{.content-visible when-format="html"}}'
+            f'[[{text}](#row-{row_id})]{{.content-visible unless-format="html"}}')
 
 
 def md_table(frame: pd.DataFrame, caption: str | None = None, markdown: tuple[str, ...] = ()):
