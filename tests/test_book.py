@@ -158,3 +158,27 @@ def test_every_figure_and_table_is_cross_referenced_from_the_text():
     labels = [(c, label) for c, text in texts.items() for label in re.findall(r"^#\| label: ((?:fig|tbl)-[\w-]+)", text, re.M)]
     unreferenced = [f"{c}: {label}" for c, label in labels if not re.search(rf"@{re.escape(label)}(?![\w-])", everything)]
     assert labels and not unreferenced, unreferenced
+
+
+def test_the_first_use_of_each_glossary_term_on_a_page_links_to_the_glossary():
+    # Oracle: rederive.glossary.first_uses over each page's source (prose only: not code, quoted
+    # words, headings or tables); the first appearance of every term a page uses must be the
+    # `term(...)` link, and the glossary must have the anchor every link goes to.
+    from rederive import glossary
+    anchors = set(re.findall(r"\{#gloss-([a-z0-9]+)\}", (ROOT / glossary.PAGE_GLOSSARY).read_text(encoding="utf-8")))
+    assert anchors == set(glossary.TERMS.values())
+    unlinked = []
+    for chapter in CHAPTERS:
+        if chapter == glossary.PAGE_GLOSSARY:
+            continue
+        for key, (position, word, linked) in glossary.first_uses((ROOT / chapter).read_text(encoding="utf-8")).items():
+            if not linked:
+                unlinked.append(f"{chapter}: {word!r} at character {position}")
+    assert not unlinked, unlinked
+
+
+def test_the_glossary_check_finds_an_unlinked_first_use():
+    from rederive import glossary
+    text = 'The PFS-2 was long; `{python} term("PFS-2")` later.'
+    assert glossary.first_uses(text)["pfs2"][2] is False
+    assert glossary.first_uses('First `{python} term("PFS-2")`, then PFS-2.')["pfs2"][2] is True

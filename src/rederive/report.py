@@ -249,6 +249,17 @@ def ledger_link(row_id: str, text: str) -> str:
             f'[[{text}](#row-{row_id})]{{.content-visible unless-format="html"}}')
 
 
+def glossary_link(term: str, page_folder: str = "chapters") -> str:
+    """The first use of a glossary term on a page (rederive.glossary) as a link to its entry: on
+    the web the glossary page, in the PDF the glossary chapter of the same PDF. `page_folder` is
+    where the page sits: "chapters", or "." for the front page."""
+    from .glossary import TERMS
+    target = ("" if page_folder == "chapters" else "chapters/") + f"glossary.html#gloss-{TERMS[term]}"
+    text = escape.markdown(term)
+    return (f'[[{text}]({target})]{{.content-visible when-format="html"}}'
+            f'[[{text}](#gloss-{TERMS[term]})]{{.content-visible unless-format="html"}}')
+
+
 def md_table(frame: pd.DataFrame, caption: str | None = None, markdown: tuple[str, ...] = ()):
     """A pandas table as Markdown (a pipe table laid out to fit the page: rederive.table_layout),
     which Quarto and pandoc render in every format. A caption here is for a table of the
