@@ -113,6 +113,9 @@ CASES = [
     ("a cell spec for a column the table lacks", _replace(f"{SHEN}/source.yml", "      mos: {name: median OS",
                                                           "      mos2: {name: median OS"),
      r"shen2025/source\.yml \[tables\.table1\.cells\.mos2\]: data/shen2025/table1\.csv has no column 'mos2'"),
+    # issue 18: what the report read is one of the kinds of document the report names
+    ("an unknown kind of document read", _replace("data/tongren2025/source.yml", "kind: preprint abstract", "kind: blog post"),
+     r"tongren2025/source\.yml:\d+ \[read\.kind\]: 'blog post' is not one of"),
     ("a misspelt top-level key", _replace("data/tongren2025/source.yml", "citation:", "citaton:"),
      r"tongren2025/source\.yml:\d+ \[citaton\]: unknown key 'citaton'"),
     ("a duplicated key", lambda p: (p / "data/tongren2025/source.yml").write_text(

@@ -133,6 +133,24 @@ def test_citation_cff_is_valid_and_agrees_with_the_book_and_the_package():
         jsonschema.validate(bad, schema)
 
 
+def test_citation_cff_lists_every_source_with_the_details_references_bib_gives():
+    # Oracle: references.bib, whose entries come from the documents themselves. Every source the
+    # report reads (data/*/source.yml) is one reference of CITATION.cff, found by its DOI where
+    # references.bib has one, else by its year and first author's family name.
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    bib = (ROOT / "references.bib").read_text(encoding="utf-8")
+    keys = [yaml.safe_load(p.read_text(encoding="utf-8"))["citation"] for p in sorted((ROOT / "data").glob("*/source.yml"))]
+    assert len(cff["references"]) == len(keys) == 5
+    for key in keys:
+        entry = bib[bib.index("{" + key + ","):].split("\n}", 1)[0]
+        doi = re.search(r"doi\s*=\s*\{([^}]*)\}", entry)
+        if doi:
+            assert any(str(r.get("doi")) == doi.group(1) or doi.group(1) in r.get("notes", "") for r in cff["references"]), key
+        else:
+            family = re.search(r"author\s*=\s*\{([^,]+),", entry).group(1)
+            assert any(r.get("authors", [{}])[0].get("family-names") == family for r in cff["references"]), key
+
+
 def test_every_figure_and_table_is_cross_referenced_from_the_text():
     # A reader should be sent to every figure and table; an unreferenced one is easy to miss.
     texts = {c: (ROOT / c).read_text(encoding="utf-8") for c in CHAPTERS}
@@ -140,3 +158,27 @@ def test_every_figure_and_table_is_cross_referenced_from_the_text():
     labels = [(c, label) for c, text in texts.items() for label in re.findall(r"^#\| label: ((?:fig|tbl)-[\w-]+)", text, re.M)]
     unreferenced = [f"{c}: {label}" for c, label in labels if not re.search(rf"@{re.escape(label)}(?![\w-])", everything)]
     assert labels and not unreferenced, unreferenced
+
+
+def test_the_first_use_of_each_glossary_term_on_a_page_links_to_the_glossary():
+    # Oracle: rederive.glossary.first_uses over each page's source (prose only: not code, quoted
+    # words, headings or tables); the first appearance of every term a page uses must be the
+    # `term(...)` link, and the glossary must have the anchor every link goes to.
+    from rederive import glossary
+    anchors = set(re.findall(r"\{#gloss-([a-z0-9]+)\}", (ROOT / glossary.PAGE_GLOSSARY).read_text(encoding="utf-8")))
+    assert anchors == set(glossary.TERMS.values())
+    unlinked = []
+    for chapter in CHAPTERS:
+        if chapter == glossary.PAGE_GLOSSARY:
+            continue
+        for key, (position, word, linked) in glossary.first_uses((ROOT / chapter).read_text(encoding="utf-8")).items():
+            if not linked:
+                unlinked.append(f"{chapter}: {word!r} at character {position}")
+    assert not unlinked, unlinked
+
+
+def test_the_glossary_check_finds_an_unlinked_first_use():
+    from rederive import glossary
+    text = 'The PFS-2 was long; `{python} term("PFS-2")` later.'
+    assert glossary.first_uses(text)["pfs2"][2] is False
+    assert glossary.first_uses('First `{python} term("PFS-2")`, then PFS-2.')["pfs2"][2] is True

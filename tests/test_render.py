@@ -364,6 +364,8 @@ def test_every_page_loads_in_a_browser_with_working_links_images_and_search(brow
     dead = []
     for rel, url in sorted(links):
         target, fragment = urldefrag(url)
+        if target not in ids and not target.endswith(".html") and (project / "_book" / target[len(base):]).is_file():
+            continue  # a download (the PDF, the ledger's exports) that the render wrote
         if target not in ids:
             dead.append(f"{rel} -> {url} (no such page)")
         elif fragment and fragment not in ids[target]:
@@ -568,3 +570,35 @@ def test_search_finds_nothing_for_a_word_the_report_does_not_contain(browser):
         assert page.locator(".pagefind-ui__result").count() == 0, word
     page.fill("#search input", "glofitamab")
     page.wait_for_selector(".pagefind-ui__result", timeout=15000)
+
+
+def test_every_ledger_link_resolves_in_both_formats_and_the_pdf_never_links_to_a_web_page(rendered):
+    # Oracle: the rendered files themselves. On the web, every link to a ledger row
+    # (ledger.html#row-<id>) names an element with that id on the ledger page; in the PDF no link
+    # goes to an .html page, and every internal link's destination is one the PDF defines.
+    import pypdf
+    project, _ = rendered
+    pages = _pages(project)
+    ledger_ids = set(re.findall(r'id="(row-[^"]+)"', pages["chapters/ledger.html"]))
+    linked = {m for page in pages.values() for m in re.findall(r'href="(?:chapters/)?ledger\.html#(row-[^"]+)"', page)}
+    assert linked, "no page links to a ledger row"
+    assert linked <= ledger_ids, sorted(linked - ledger_ids)[:10]
+    reader = pypdf.PdfReader(project / "_book" / "rederive-car-t-failure.pdf")
+    named = set(reader.named_destinations)
+    uris, internal, dead = [], 0, []
+    for page in reader.pages:
+        for annotation in page.get("/Annots") or []:
+            link = annotation.get_object()
+            action = link.get("/A") or {}
+            if action.get("/URI"):
+                uris.append(str(action["/URI"]))
+                continue
+            target = link.get("/Dest") or action.get("/D")
+            if target is None:
+                continue
+            internal += 1
+            if isinstance(target, (str, bytes)) or hasattr(target, "original_bytes"):
+                if str(target) not in named:
+                    dead.append(str(target))
+    assert not [u for u in uris if ".html" in u], [u for u in uris if ".html" in u][:5]
+    assert internal > 50 and not dead, dead[:5]

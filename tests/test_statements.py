@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import ROOT, run_rederive
-from rederive import outcomes, statements
+from rederive import certainty, outcomes, statements
 from rederive.comparisons import OddsRatio
 from rederive.ledger import build
 
@@ -19,7 +19,8 @@ def test_every_statement_holds_on_the_registers_and_says_what_decides_it():
     # "holds" and the numbers that decided it.
     ledger = build(ROOT)
     rows = [r for r in ledger.rows if r.role == "statement"]
-    assert {r.id for r in rows} == {statements.PREFIX + i for i in statements.STATEMENTS}
+    judged = {statements.PREFIX + certainty.statement_id(q, d) for q in certainty.QUESTIONS for d in certainty.JUDGED}
+    assert {r.id for r in rows} == {statements.PREFIX + i for i in statements.STATEMENTS} | judged
     assert all(r.outcome == outcomes.HOLDS and r.ok and r.derived for r in rows), \
         [(r.id, r.derived) for r in rows if not r.ok]
 
@@ -103,7 +104,7 @@ def _prose(text: str) -> str:
 
 def _judged_pages():
     index = (ROOT / "index.qmd").read_text(encoding="utf-8")
-    findings = index[index.index("## What the sources say"):index.index("## The sources")]
+    findings = index[index.index("## What the sources say"):index.index("## The question")]
     yield "index.qmd, What the sources say", findings
     synthesis = (ROOT / "chapters" / "synthesis.qmd").read_text(encoding="utf-8")
     yield "chapters/synthesis.qmd", synthesis[synthesis.index("## Timing of failure"):]

@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT, SEEDS
 from rederive import checks, outcomes, tallies
 from rederive.ledger import build
-from rederive.report import Report
+from rederive.report import Report, ledger_link
 
 # A tiny register: 30 + 60 patients are printed as "100" (a total its parts contradict), and a
 # percentage over that 100, its copy in the abstract, and a percentage over a clean total read it.
@@ -80,8 +80,11 @@ def test_a_claim_over_a_flagged_total_and_its_copy_rest_on_the_root_finding(fixt
 def test_the_findings_list_links_a_resting_number_to_its_root_finding(fixture_root):
     report = Report(build(fixture_root, with_analyses=False), fixture_root)
     listed = report.findings_list("fixture").data
-    assert "[`a_pct`](ledger.html#row-a_pct), [`a_pct_copy`](ledger.html#row-a_pct_copy) on " \
-           "[`total_sum`](ledger.html#row-total_sum)" in listed
+    # each link has the ledger page as its web target and the PDF's own ledger as its PDF target
+    link = lambda i: ledger_link(i, f"`{i}`")  # noqa: E731
+    assert f"{link('a_pct')}, {link('a_pct_copy')} on {link('total_sum')}" in listed
+    assert '[[`total_sum`](ledger.html#row-total_sum)]{.content-visible when-format="html"}' in listed
+    assert '[[`total_sum`](#row-total_sum)]{.content-visible unless-format="html"}' in listed
 
 
 def test_mending_the_root_finding_makes_check_fail_on_the_numbers_that_rested_on_it(fixture_root):

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import analyses as analyses_
 from . import cache as cache_
-from . import checks, outcomes, pins, statements, travel
+from . import certainty, checks, outcomes, pins, statements, travel
 from .inputs import Inputs, UnknownInput
 from .register import Problem, RegisterError, Row, Source, load_all, quote_contains
 from .reported import Reported
@@ -255,15 +255,23 @@ def _analysis_rows(root: Path, sources: list[Source], problems: list[Problem]):
     return rows, found
 
 
-def _statement_rows(rows: list[LedgerRow], found: list) -> list[LedgerRow]:
-    """Every statement of the report's own (rederive.statements) as a ledger row: its words, the
-    numbers that decide it, and whether they still support it (the only outcome it may have)."""
-    decided = statements.evaluate({r.id: r for r in rows}, {a.name: a for a in found})
+def _statement_rows(root: Path, rows: list[LedgerRow], found: list, problems: list[Problem]) -> list[LedgerRow]:
+    """Every statement of the report's own (rederive.statements, rederive.certainty) as a ledger
+    row: its words, the numbers that decide it, and whether they still support it (the only
+    outcome it may have); a registered judgement of certainty is a row of its own, located in
+    data/certainty.csv."""
+    judgements = certainty.load_judgements(root, problems)
+    if problems:
+        return []
+    judged = {s.id: j for s, j in zip(certainty.judgement_statements(judgements), judgements.values())}
+    decided = statements.evaluate({r.id: r for r in rows}, {a.name: a for a in found}, judgements,
+                                  tuple(certainty.judgement_statements(judgements)))
     return [LedgerRow(id=statements.PREFIX + s.id, source=REPORT, seed="", location=s.where, quote=s.words,
                       reported=s.words, corrected="", role=STATEMENT_ROLE, check="statement", derived=detail,
                       outcome=statements.outcome(holds), expected=outcomes.HOLDS, ok=holds, note="",
                       detail="" if holds else f"the numbers no longer support these words: {detail}",
-                      file=statements.FILE, line=line)
+                      file=certainty.FILE if s.id in judged else statements.FILE,
+                      line=judged[s.id].line if s.id in judged else line)
             for s, holds, detail, line in decided]
 
 
@@ -336,7 +344,7 @@ def _build(root: Path, with_analyses: bool) -> Ledger:
     if with_analyses and not problems:
         analysis_rows, found = _analysis_rows(root, sources, problems)
         rows.extend(analysis_rows)
-        rows.extend(_statement_rows(rows, found))
+        rows.extend(_statement_rows(root, rows, found, problems))
     if problems:
         raise RegisterError(problems)
     return Ledger(sources, rows, found)

@@ -79,6 +79,8 @@ class Source:
     seed: str
     citation: str
     directory: Path
+    read_kind: str = ""  # what the report read: full article, news article, education summary, preprint abstract
+    read_page: str = ""  # the web page it was read from, as the page names itself
     rows: list[Row] = field(default_factory=list)
     tables: dict = field(default_factory=dict)
     lines: dict = field(default_factory=dict, compare=False, repr=False)  # source.yml's key paths -> line
@@ -331,6 +333,7 @@ def load_source(directory: Path, root: Path, problems: list[Problem]) -> Source 
             rows.extend(table_cells.cell_rows(directory.name, table, spec or {}, rel_yml, problems))
     return Source(id=directory.name, short=str(meta.get("short", "")), title=str(meta.get("title", "")),
                   seed=str(meta.get("seed", "")), citation=str(meta.get("citation", "")),
+                  read_kind=str((meta.get("read") or {}).get("kind", "")), read_page=str((meta.get("read") or {}).get("page", "")),
                   directory=directory, rows=rows, tables=tables, lines=meta.get("_lines", {}),
                   document=dict(meta.get("document") or {}))
 

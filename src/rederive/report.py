@@ -89,6 +89,16 @@ class Report:
         """One of the report's own results, as rederive.analyses computed it."""
         return self.ledger.analyses[name].result
 
+    def summary_of_findings(self) -> pd.DataFrame:
+        """The front page's summary of findings: per question, estimate, patients and certainty."""
+        from . import summary_of_findings
+        return summary_of_findings.table(self)
+
+    def certainty_reasons(self) -> list[str]:
+        """Per question, where its certainty starts and the reason for each step down."""
+        from . import summary_of_findings
+        return summary_of_findings.reasons(self)
+
     def has(self, row_id: str) -> bool:
         return row_id in self.ledger
 
@@ -124,6 +134,12 @@ class Report:
                 return str(Path(chapter).with_suffix(".html"))
         return None
 
+    def read_from(self, source: str) -> str:
+        """What the report read for a source, as Markdown: the kind of document and the web page
+        (source.yml `read`), escaped as text."""
+        s = self.ledger.sources[source]
+        return f"*{escape.markdown(s.read_kind)}*: {escape.markdown(s.read_page)}"
+
     def short(self, source: str) -> str:
         """A source's short name; "Synthesis" for the results that read several sources."""
         return self.ledger.sources[source].short if source in self.ledger.sources else source.capitalize()
@@ -156,14 +172,14 @@ class Report:
         found = self.findings(source)
         items = [f"**{e(r.location[:1].upper() + r.location[1:])}**: printed \"{e(r.reported)}\"; derived "
                  f"{e(r.derived or 'nothing to derive')}{f' ({e(r.detail)})' if r.detail else ''}; *{e(r.outcome)}*. {e(r.note)} "
-                 f"([ledger: `{r.id}`](ledger.html#row-{r.id}))"
+                 f"(ledger: {ledger_link(r.id, f'`{r.id}`')})"
                  for r in found if r.outcome != outcomes.RESTS_ON_FLAGGED]
         resting: dict[tuple, list[str]] = {}
         for r in found:
             if r.outcome == outcomes.RESTS_ON_FLAGGED:
-                resting.setdefault(r.rests_on, []).append(f"[`{r.id}`](ledger.html#row-{r.id})")
+                resting.setdefault(r.rests_on, []).append(ledger_link(r.id, f"`{r.id}`"))
         if resting:
-            groups = [f"{', '.join(ids)} on {' and '.join(f'[`{root}`](ledger.html#row-{root})' for root in roots)}"
+            groups = [f"{', '.join(ids)} on {' and '.join(ledger_link(root, f'`{root}`') for root in roots)}"
                       for roots, ids in resting.items()]
             items.append(f"**Numbers that rest on a flagged value**: their own check passes, but their value "
                          f"repeats or is computed from a printed value that carries a finding, so they do not "
@@ -235,6 +251,25 @@ class Report:
         if skipped:
             sentence += " Not audited: " + "; ".join(skipped) + "."
         return pd.DataFrame(records), sentence
+
+
+def ledger_link(row_id: str, text: str) -> str:
+    """A link from a chapter (chapters/*.qmd) to a ledger row, whose target depends on the format,
+    with Quarto's conditional spans: on the web the ledger page (chapters/ledger.html), in the PDF
+    the row's anchor in the PDF's own ledger (its findings table), never a web page from the PDF."""
+    return (f'[[{text}](ledger.html#row-{row_id})]{{.content-visible when-format="html"}}'
+            f'[[{text}](#row-{row_id})]{{.content-visible unless-format="html"}}')
+
+
+def glossary_link(term: str, page_folder: str = "chapters") -> str:
+    """The first use of a glossary term on a page (rederive.glossary) as a link to its entry: on
+    the web the glossary page, in the PDF the glossary chapter of the same PDF. `page_folder` is
+    where the page sits: "chapters", or "." for the front page."""
+    from .glossary import TERMS
+    target = ("" if page_folder == "chapters" else "chapters/") + f"glossary.html#gloss-{TERMS[term]}"
+    text = escape.markdown(term)
+    return (f'[[{text}]({target})]{{.content-visible when-format="html"}}'
+            f'[[{text}](#gloss-{TERMS[term]})]{{.content-visible unless-format="html"}}')
 
 
 def md_table(frame: pd.DataFrame, caption: str | None = None, markdown: tuple[str, ...] = ()):

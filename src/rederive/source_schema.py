@@ -26,18 +26,25 @@ def schema() -> dict:
                             "not_printed": {"type": "array", "items": _TEXT},
                             "cells": {"type": "object", "additionalProperties": cell},
                             "expected": {"type": "object", "additionalProperties": expected}}}
-    # The version of the document the register quotes: the publication, the web page or file read
-    # (with its retrieval date where known) and the SHA-256 of the text copy whose quotes were
-    # verified; `check` verifies quotes only against a copy with this hash (rederive.quotes).
-    document = {"type": "object", "additionalProperties": False, "required": ["publication", "read", "sha256"],
-                "properties": {"publication": _TEXT, "read": _TEXT,
+    # The version of the document quoted: the publication behind the page `read` names, the date
+    # the page was retrieved where known, and the SHA-256 of the text copy (`seed`) whose quotes
+    # were verified; `check` verifies quotes only against a copy with this hash (rederive.quotes).
+    document = {"type": "object", "additionalProperties": False, "required": ["publication", "sha256"],
+                "properties": {"publication": _TEXT,
                                "retrieved": {"type": "string", "pattern": "^\\d{4}-\\d{2}-\\d{2}$"},
                                "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}}
     return {"type": "object", "additionalProperties": False,
             "required": ["id", "short", "title", "seed", "citation"],
             "properties": {"id": _TEXT, "short": _TEXT, "title": _TEXT, "seed": _SEED, "citation": _TEXT,
+                           # what the report actually read: the kind of document and the web page
+                           "read": {"type": "object", "additionalProperties": False, "required": ["kind", "page"],
+                                    "properties": {"kind": {"enum": list(DOCUMENT_KINDS)}, "page": _TEXT}},
                            "document": document,
                            "tables": {"type": "object", "additionalProperties": table}}}
+
+
+# The kinds of document a source may be read from (the seeds' README names each).
+DOCUMENT_KINDS = ("full article", "news article", "education summary", "preprint abstract")
 
 
 def problems(meta, rel: str, lines: dict) -> list:

@@ -46,8 +46,12 @@ def statement(statement_id: str, where: str, words: str):
 class Facts:
     """What a statement may read: the ledger's printed values, outcomes and the report's own results."""
 
-    def __init__(self, rows: dict, analyses: dict):
-        self._rows, self._analyses = rows, analyses
+    def __init__(self, rows: dict, analyses: dict, judgements: dict | None = None):
+        self._rows, self._analyses, self._judgements = rows, analyses, judgements or {}
+
+    def judgement(self, question: str, domain: str):
+        """A registered judgement of certainty (rederive.certainty, data/certainty.csv)."""
+        return self._judgements[(question, domain)]
 
     def analysis(self, name: str):
         found = self._analyses[name]
@@ -77,11 +81,12 @@ class Facts:
         return [r for r in self._rows.values() if r.source == source]
 
 
-def evaluate(rows: dict, analyses: dict) -> list[tuple[Statement, bool, str, int]]:
-    """Every statement with whether it holds, what the numbers are, and its line here."""
-    facts = Facts(rows, analyses)
+def evaluate(rows: dict, analyses: dict, judgements: dict | None = None,
+             more: tuple = ()) -> list[tuple[Statement, bool, str, int]]:
+    """Every statement (and `more`) with whether it holds, what the numbers are, and its line here."""
+    facts = Facts(rows, analyses, judgements)
     out = []
-    for s in STATEMENTS.values():
+    for s in [*STATEMENTS.values(), *more]:
         try:
             holds, detail = s.decide(facts)
         except (KeyError, ValueError, TypeError, AttributeError, ArithmeticError, IndexError) as exc:

@@ -14,6 +14,7 @@ KNOWN_KEYS = {
     "project", "project.type", "project.output-dir", "project.execute-dir", "project.pre-render",
     "project.post-render",
     "book", "book.title", "book.subtitle", "book.author", "book.output-file", "book.chapters",
+    "book.page-footer", "book.page-footer.center",
     "book.appendices",
     "bibliography", "jupyter", "execute", "execute.echo", "execute.freeze",
     "citation", "citation.type", "google-scholar",
@@ -45,6 +46,18 @@ class Book:
     html_css: tuple[Path, ...] = ()
     html_after_body: tuple[Path, ...] = ()
     html_lightbox: bool = False
+    page_footer: tuple[tuple[str, str], ...] = ()  # (text, href) of each link in the centre of every page's foot
+
+
+def _footer_links(book: dict) -> tuple[tuple[str, str], ...]:
+    """`book: page-footer: center:` as Quarto's navigation items, each a `text` and an `href` (a
+    path in the output folder or a URL); the fallback implements no other form of it."""
+    items = (book.get("page-footer") or {}).get("center") or []
+    if not isinstance(items, list) or not all(isinstance(i, dict) and set(i) == {"text", "href"}
+                                               and all(isinstance(v, str) and v for v in i.values()) for i in items):
+        raise RenderError("_quarto.yml: book: page-footer: center: must be a list of items with text and href "
+                          "(the only form the fallback implements)")
+    return tuple((i["text"], i["href"]) for i in items)
 
 
 def _keys(mapping: dict, prefix: str = "") -> list[str]:
@@ -134,4 +147,5 @@ def load_book(root: Path) -> Book:
         html_css=_paths(root, html.get("css")),
         html_after_body=_paths(root, html.get("include-after-body")),
         html_lightbox=bool(html.get("lightbox", False)),
+        page_footer=_footer_links(book),
     )

@@ -27,10 +27,12 @@ from .inline import check_inline_expressions
 from .publish import OUTPUT_DIR, discard, publish, snapshot, staged_figures, staging_folder
 
 ASSETS = Path(__file__).parent / "assets"
-# data-pagefind-ignore: the notice is about the copy, not the report; search must not find it
-BANNER = ("::: {.callout-warning title=\"Rendered without Quarto\" data-pagefind-ignore=\"all\"}\nThis copy was rendered by the "
-          "fallback path (jupytext, nbclient, pandoc, typst) because Quarto was not installed. "
-          "The numbers are computed by the same code; the layout differs from the Quarto book.\n:::")
+# One line at the foot of every web page and of the PDF's front page (issue 18: the notice had
+# pushed the findings below the first screen). data-pagefind-ignore: the notice is about the
+# copy, not the report; search must not find it.
+BANNER = ("::: {.renderer-note data-pagefind-ignore=\"all\"}\n**Rendered without Quarto**, by the "
+          "fallback path (jupytext, nbclient, pandoc, typst), as Quarto was not installed: "
+          "the numbers come from the same code; the layout differs from the Quarto book.\n:::")
 
 
 def _run_scripts(root: Path, commands: list[str], stage: str, extra_env: dict) -> None:
@@ -215,9 +217,11 @@ def _code_block_markdown(block: Block, fmt: str, book: Book, labels: dict, figur
 
 
 def _book_markdown(chapters: list[Chapter], fmt: str, book: Book, labels: dict, staging: Path) -> str:
-    pieces = [BANNER]
-    for chapter in chapters:
+    pieces = []
+    for i, chapter in enumerate(chapters):
         pieces.append(_resolve_xrefs(_chapter_markdown(chapter, fmt, book, labels, staging), labels, chapter.path))
+        if i == 0:  # the notice closes the front page
+            pieces.append(BANNER)
     return "\n\n".join(pieces) + "\n"
 
 
@@ -284,7 +288,7 @@ def _title_page_note(root: Path, book: Book) -> str:
     from ..citation import citation
     full = f"{book.title}: {book.subtitle}" if book.subtitle else book.title
     c = citation(root, full, book.author)
-    details = f"Version {c.version}" + (f", commit {c.commit}" if c.commit else "") + (f"; data as of {c.date}" if c.date else "")
+    details = f"Version {c.version}" + (f", commit {c.commit}" if c.commit else "") + (f"; data files last changed {c.date}" if c.date else "")
     return f"{details}. Cite as: {c.author}, \u201c{c.title}\u201d, version {c.version}. See also CITATION.cff."
 
 
@@ -388,12 +392,12 @@ def render(root: Path, reuse: bool = True) -> None:
         page_markdown = []
         for chapter, page in zip(html_chapters, pages):
             link = lambda label, page=page: site.href(site.page_path(owners[label]), page.path, label)  # noqa: E731
-            markdown = BANNER + "\n\n" + _resolve_xrefs(
+            markdown = _resolve_xrefs(
                 _chapter_markdown(chapter, "html", book, labels, staging), labels, chapter.path, link)
             _check_citations(markdown, book.bibliography)
             if page.number is None:
                 _refuse_table_captions(markdown, chapter.path)
-            page_markdown.append((markdown + _references_section(markdown), page))
+            page_markdown.append((markdown + _references_section(markdown) + "\n\n" + BANNER + "\n", page))
         typst_chapters = [_for_format(c, "typst") for c in chapters]
         typst_labels = _number_labels(typst_chapters)[0]
         typst_markdown = _book_markdown(typst_chapters, "typst", book, typst_labels, staging)

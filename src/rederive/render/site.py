@@ -85,6 +85,38 @@ document.addEventListener("DOMContentLoaded", () => document.querySelectorAll("m
 """
 
 
+# On a phone the chapter list and the page's contents would fill the first screen and push the
+# answer down (issue 18): below 60rem each is folded into a closed <details> ("Chapters and
+# search", "On this page") that a tap or Enter opens. Without JavaScript both stay open, as before.
+# On a wide screen the contents sit in the right margin (css), as in Quarto's books.
+FOLD_ON_PHONE = """<script>
+document.addEventListener("DOMContentLoaded", () => {
+  if (!window.matchMedia("(max-width: 60rem)").matches) return;
+  const fold = (parent, nodes, label) => {
+    if (!parent || !nodes.length) return;
+    const box = document.createElement("details"), summary = document.createElement("summary");
+    summary.textContent = label; box.className = "folded"; box.append(summary);
+    parent.insertBefore(box, nodes[0]); nodes.forEach(n => box.append(n));
+  };
+  const side = document.getElementById("book-sidebar");
+  if (side) fold(side, [...side.querySelectorAll(":scope > #search, :scope > ol.book-chapters")], "Chapters and search");
+  const toc = document.getElementById("TOC");
+  if (toc) fold(toc, [...toc.children], "On this page");
+});
+</script>
+"""
+
+
+def page_footer(links, current: Page) -> str:
+    """`book: page-footer: center:`: the same links at the foot of every page (the PDF, the ledger
+    exports), each relative to the page, as Quarto resolves a navigation item's href."""
+    if not links:
+        return ""
+    items = " · ".join(f'<a href="{html.escape(h if "://" in h else href(h, current.path))}">{html.escape(t)}</a>'
+                       for t, h in links)
+    return f'<footer class="page-footer" data-pagefind-ignore>{items}</footer>\n'
+
+
 def pager(pages: list[Page], current: Page) -> str:
     """Previous and next chapter, for the foot of every page."""
     i = pages.index(current)
@@ -104,7 +136,7 @@ def write_page(markdown: str, page: Page, pages: list[Page], book, staging: Path
     """Pandoc writes the page, unless `cache` (incremental.PageCache) has it from the same inputs."""
     import pypandoc
     top = sidebar(pages, page, book.title)
-    foot = (pager(pages, page) + (ENLARGE if book.html_lightbox else "")
+    foot = (pager(pages, page) + page_footer(book.page_footer, page) + FOLD_ON_PHONE + (ENLARGE if book.html_lightbox else "")
             + "".join(path.read_text(encoding="utf-8") for path in book.html_after_body))
     key = text = None
     if cache is not None:

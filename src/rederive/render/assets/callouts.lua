@@ -51,3 +51,10 @@ function Div(el)
   el.content:insert(1, pandoc.Div({pandoc.Plain({heading})}, pandoc.Attr("", {"callout-title"})))
   return el
 end
+
+-- The same for a span ([text]{.content-visible when-format="html"}), as Quarto documents it:
+-- a link whose target differs by format (a ledger row: the ledger page on the web, the PDF's
+-- own ledger in the PDF).
+function Span(el)
+  return conditional(el)
+end
