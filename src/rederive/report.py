@@ -33,7 +33,7 @@ class UnexpectedOutcome(AssertionError):
     pass
 
 
-@record_reads  # what a chapter read, for the renderer to tell later whether it would read the same
+@record_reads(per_field=(LedgerRow,))  # what a chapter read, for the renderer to tell later whether it would read the same
 class Report:
     def __init__(self, ledger: Ledger, root: Path):
         self.ledger = ledger
