@@ -162,7 +162,7 @@ def still_the_same(report, reads: list[Read]) -> str | None:
             if read.digest is None:
                 return f"{read.method}: its answer cannot be compared"
             try:
-                now = getattr(report, read.method)(*read.args, **dict(read.kwargs))
+                now = _asked(report, read)
             except Exception as exc:  # e.g. a row the chapter read is gone
                 return f"{read.method}{read.args}: {type(exc).__name__}"
             if read.fields is not None:
@@ -174,6 +174,22 @@ def still_the_same(report, reads: list[Read]) -> str | None:
         return None
     finally:
         _depth -= 1
+
+
+def _asked(report, read: Read):
+    """The report's answer now, asked once per report however many chapters read it (the
+    coverage audit, for one, takes a second)."""
+    answers = report.__dict__.setdefault("_answers_now", {})
+    key = (read.method, read.args, read.kwargs)
+    if key not in answers:
+        try:
+            answers[key] = (getattr(report, read.method)(*read.args, **dict(read.kwargs)), None)
+        except Exception as exc:
+            answers[key] = (None, exc)
+    answer, error = answers[key]
+    if error is not None:
+        raise error
+    return answer
 
 
 def _row_types(report, method: str) -> tuple:
