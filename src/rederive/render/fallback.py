@@ -14,6 +14,7 @@ import signal
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -383,7 +384,10 @@ def _compile_pdf(typ: str, typ_path: Path) -> None:
 def render(root: Path, reuse: bool = True) -> None:
     started = snapshot(root)  # compared again before publishing: a book must agree with itself
     book = load_book(root)
+    warm = threading.Thread(target=_warm_up, daemon=True)
+    warm.start()  # the imports the comparison needs, while the pre-render check runs in its own process
     _run_scripts(root, book.pre_render, "pre-render", {})
+    warm.join()
     staging = staging_folder(root)
     try:
         chapters = _execute_all(root, book.chapters, reuse)
@@ -453,6 +457,18 @@ def render(root: Path, reuse: bool = True) -> None:
     except BaseException:
         discard(staging)
         raise
+
+
+def _warm_up() -> None:
+    """Import what deciding which chapters to reuse needs, and fingerprint the environment: work
+    that does not depend on the pre-render step, done while it runs. Only a head start: whatever
+    fails here is done again, and fails properly, where it is needed."""
+    try:
+        from .. import report, store  # noqa: F401
+        from .incremental import _tools
+        _tools()
+    except Exception:
+        pass
 
 
 PUBLISHED_KEY = ".rederive/published-build"
