@@ -42,11 +42,14 @@ class Saved:
 
 @functools.cache
 def _tools() -> bytes:
-    """The engine's source (the renderer included), Python's version and every installed package's."""
-    from importlib.metadata import distributions
+    """The engine's source (the renderer included), Python's version and every installed package's:
+    the names of the installed distributions' metadata folders, which carry name and version
+    (`name-version.dist-info`, the wheel spec), listed rather than each METADATA file parsed."""
+    import os
 
     from ..cache import engine_fingerprint
-    versions = sorted(f"{d.metadata['Name']}=={d.version}" for d in distributions())
+    versions = sorted(name for folder in sys.path if os.path.isdir(folder) for name in os.listdir(folder)
+                      if name.endswith((".dist-info", ".egg-info")))
     return (engine_fingerprint() + sys.version + "\n" + "\n".join(versions)).encode()
 
 
