@@ -145,3 +145,62 @@ def test_a_document_version_that_is_not_a_sha256_is_bad_input_naming_file_and_ke
     meta.write_text(text.replace("  sha256: ", "  sha256: x", 1), encoding="utf-8")
     done = run_rederive(project, "check")
     assert done.returncode == 2 and "data/tongren2025/source.yml" in done.stderr and "document.sha256" in done.stderr
+
+
+def _with_document_column(claims: Path, versions: dict[str, str]) -> None:
+    """Add the register's optional `document` column: the version named for the ids given, "" else."""
+    rows = list(csv.DictReader(io.StringIO(claims.read_text(encoding="utf-8"))))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, [*rows[0].keys(), "document"], lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, "document": versions.get(row["id"], "")})
+    claims.write_text(out.getvalue(), encoding="utf-8")
+
+
+@pytest.mark.skipif(not SEEDS.exists(), reason="the source documents (../shared/seeds/) are not present; they are never shipped")
+def test_a_partial_update_verifies_each_quote_against_the_version_its_row_names(tmp_path):
+    # Oracle: the Shumilov document (its seed copy) says "92"; a second version, a new file with
+    # its own hash, says "95". Rows naming the new version are verified against it, the others
+    # against the old copy, which stays; the ledger names each row's document.
+    project = copy_project(tmp_path / "project")
+    seeds = tmp_path / "shared" / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    env = {"REDERIVE_SEEDS": str(seeds)}
+    new_doc = seeds / "shumilov_v2.txt"
+    new_doc.write_text((SEEDS / SHUMILOV_DOC).read_text(encoding="utf-8").replace(OLD, NEW), encoding="utf-8")
+    new_hash = hashlib.sha256(new_doc.read_bytes()).hexdigest()
+    meta = project / "data" / "shumilov2025" / "source.yml"
+    meta.write_text(meta.read_text(encoding="utf-8") + f"versions:\n  v2:\n    seed: shumilov_v2.txt\n    sha256: {new_hash}\n",
+                    encoding="utf-8")
+    claims = project / "data" / "shumilov2025" / "claims.csv"
+
+    # A row that names v2 but still quotes the old sentence is not verbatim in v2, named by file and line.
+    _with_document_column(claims, {"shum_sites": "v2"})
+    done = run_rederive(project, "check", env=env)
+    assert done.returncode == 2
+    assert "data/shumilov2025/claims.csv:3 [quote]: not verbatim in shumilov_v2.txt" in done.stderr
+
+    # Re-quoted from v2 (the sites' sentence, 24 unchanged): every quote is verified where its row says.
+    claims.write_text(claims.read_text(encoding="utf-8").replace(f"{OLD},24,", f"{NEW},24,"), encoding="utf-8")
+    done = run_rederive(project, "check", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "not verified" not in done.stdout
+    ledger = {r["id"]: r for r in json.loads(run_rederive(project, "ledger", "--format", "json").stdout)}
+    assert ledger["shum_sites"]["seed"] == "shumilov_v2.txt"
+    assert ledger["shum_n"]["seed"] == SHUMILOV_DOC
+
+    # A version whose copy is not the one recorded is not verified, and check says which key to set.
+    new_doc.write_text(new_doc.read_text(encoding="utf-8") + " ", encoding="utf-8")
+    done = run_rederive(project, "check", env=env)
+    assert "shumilov_v2.txt is a different version of the document" in done.stdout
+    assert "set versions.v2.sha256 to its hash" in done.stdout
+
+
+def test_a_row_naming_a_version_the_source_does_not_list_is_bad_input_naming_file_row_and_column(project):
+    claims = project / "data" / "shumilov2025" / "claims.csv"
+    _with_document_column(claims, {"shum_n": "v9"})
+    done = run_rederive(project, "check")
+    assert done.returncode == 2
+    assert ("data/shumilov2025/claims.csv:2 [document]: 'v9' is not a version of the document listed under "
+            "versions in data/shumilov2025/source.yml (listed: none)") in done.stderr
