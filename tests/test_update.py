@@ -1,6 +1,7 @@
 """A source publishes new numbers: the update path (`rederive update`, `pin`, `diff`) on a copy of
 the project, never on this tree's data."""
 import csv
+import datetime as dt
 import hashlib
 import io
 import json
@@ -129,7 +130,11 @@ def test_a_release_bumps_the_version_in_both_files_records_its_ledger_and_diffs_
     done = run_rederive(project, "release", "9.9.9")
     assert done.returncode == 0, done.stderr
     assert 'version = "9.9.9"' in (project / "pyproject.toml").read_text(encoding="utf-8")
-    assert "\nversion: 9.9.9\n" in (project / "CITATION.cff").read_text(encoding="utf-8")
+    cff = (project / "CITATION.cff").read_text(encoding="utf-8")
+    assert "\nversion: 9.9.9\n" in cff
+    # the release date is the day the release was made (UTC), within the run of this test
+    days = {(dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=m)).date().isoformat() for m in (0, 10)}
+    assert any(f"\ndate-released: {day}\n" in cff for day in days)
     recorded = json.loads((project / "releases" / "9.9.9.json").read_text(encoding="utf-8"))
     ledger = json.loads(run_rederive(project, "ledger", "--format", "json").stdout)
     assert [r["id"] for r in recorded] == [r["id"] for r in ledger]
