@@ -176,7 +176,8 @@ def test_a_partial_update_verifies_each_quote_against_the_version_its_row_names(
     new_doc.write_text((SEEDS / SHUMILOV_DOC).read_text(encoding="utf-8").replace(OLD, NEW), encoding="utf-8")
     new_hash = hashlib.sha256(new_doc.read_bytes()).hexdigest()
     meta = project / "data" / "shumilov2025" / "source.yml"
-    meta.write_text(meta.read_text(encoding="utf-8") + f"versions:\n  v2:\n    seed: shumilov_v2.txt\n    sha256: {new_hash}\n",
+    meta.write_text(meta.read_text(encoding="utf-8") + f"versions:\n  v2:\n    seed: shumilov_v2.txt\n    sha256: {new_hash}\n"
+                    "    retrieved: 2026-12-06\n",  # a date as YAML writes one, unquoted, as the README shows
                     encoding="utf-8")
     claims = project / "data" / "shumilov2025" / "claims.csv"
 
