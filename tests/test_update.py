@@ -85,6 +85,9 @@ def test_shumilov_92_to_95_update_on_a_copy_ends_with_check_at_0_and_the_data_in
     assert done.returncode == 1
     failing = [l for l in done.stdout.splitlines() if l.startswith("  ") and "expected" in l]
     assert failing and all(" -> " in l and "python -m rederive" in l.rsplit(" -> ", 1)[1] for l in failing)
+    # a synthesis result that reads Shumilov and other sources names the update that accepts it
+    pooled = next(l for l in failing if l.lstrip().startswith("synthesis_sequence.shumilov.orr "))
+    assert "python -m rederive update " in pooled and "shumilov2025" in pooled.rsplit(" -> ", 1)[1]
 
     # 3. The walk-through: consequences shown, nothing written without a note.
     pins_before = _pins(project)
