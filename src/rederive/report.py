@@ -34,6 +34,13 @@ class UnexpectedOutcome(AssertionError):
     pass
 
 
+# The rows whose number text (fmt, estimate, derived) was read since the set was last cleared:
+# the fallback clears it before each inline expression and refuses one that shows such a row's
+# number without its ledger link (rederive.render.execute; issue 18: every ledger number in
+# prose is one click from its row).
+NUMBER_TEXTS_READ: set[str] = set()
+
+
 @record_reads  # what a chapter read, for the renderer to tell later whether it would read the same
 class Report:
     def __init__(self, ledger: Ledger, root: Path):
@@ -52,6 +59,7 @@ class Report:
 
     def fmt(self, row_id: str) -> str:
         """The number exactly as the source printed it."""
+        NUMBER_TEXTS_READ.add(row_id)
         return self.ledger[row_id].reported
 
     def value(self, row_id: str) -> Reported:
@@ -60,6 +68,7 @@ class Report:
 
     def estimate(self, row_id: str) -> str:
         """The printed estimate alone, with its unit: "7.9 months" from "7.9 months (95% CI ...)"."""
+        NUMBER_TEXTS_READ.add(row_id)
         r = self.value(row_id)
         unit = r.unit or ""
         return f"{r.estimate.text}{'' if unit in ('', '%') else ' '}{unit}"
@@ -69,6 +78,7 @@ class Report:
 
     def derived(self, row_id: str) -> str:
         """The derived value as the ledger shows it (for prose; never parse it)."""
+        NUMBER_TEXTS_READ.add(row_id)
         return self.ledger[row_id].derived
 
     def derived_value(self, row_id: str):
