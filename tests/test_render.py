@@ -429,7 +429,8 @@ def test_a_number_shows_its_card_on_focus_and_hover_inside_a_phone_screen(browse
     # Oracle: the browser, at 390 px wide. A number's link is reached with the keyboard; while it
     # has the focus (or the pointer), its card is shown, within the screen's width, and is the
     # link's description (aria-describedby names it, role "tooltip"); it holds the source's quote,
-    # the derivation and the outcome, never the register's note; otherwise it is hidden.
+    # the derivation and the outcome, never the register's note; Escape closes it; otherwise it
+    # is hidden.
     chromium, base, project = browser
     page = chromium.new_page(viewport={"width": 390, "height": 844})
     page.goto(base + "chapters/descart-2022.html")
@@ -450,6 +451,8 @@ def test_a_number_shows_its_card_on_focus_and_hover_inside_a_phone_screen(browse
     row_id = link.get_attribute("href").split("#row-")[1]
     row = next(r for r in json.loads((project / "_book" / "ledger.json").read_text(encoding="utf-8")) if r["id"] == row_id)
     assert row["quote"] in text and row["outcome"] in text and (not row["note"] or row["note"] not in text), text
+    page.keyboard.press("Escape")  # dismissed without moving the focus (WCAG 1.4.13)
+    assert not card.is_visible() and page.evaluate("document.activeElement.getAttribute('aria-describedby')") == card_id
     page.keyboard.press("Tab")
     page.mouse.move(0, 0)
     assert not card.is_visible()
