@@ -174,6 +174,25 @@ def test_a_render_with_nothing_changed_writes_nothing_and_keeps_the_book(rendere
     assert _snapshot(project) == before
 
 
+def test_an_edit_to_the_books_stylesheet_is_published_without_executing_a_chapter(rendered):
+    # Oracle: _quarto.yml's css (theme/book.css), whose text the fallback embeds in every page: a
+    # rule added to it must reach the pages (the whole-book "nothing changed" key once missed the
+    # theme files), and no chapter is executed for it. The rule is removed again afterwards.
+    project, _ = rendered
+    css = project / "theme" / "book.css"
+    original = css.read_text(encoding="utf-8")
+    marker = ".rederive-test-marker { color: #123456; }"
+    try:
+        css.write_text(original + "\n" + marker + "\n", encoding="utf-8")
+        done = run_rederive(project, "render", "--fallback")
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert "nothing changed" not in done.stdout and "executing" not in done.stdout
+        assert marker in (project / "_book" / "index.html").read_text(encoding="utf-8")
+    finally:
+        css.write_text(original, encoding="utf-8")
+        assert run_rederive(project, "render", "--fallback").returncode == 0
+
+
 def _plain_inputs_in_the_ledger(project) -> int:
     """The ledger chapter's "N are plain inputs" sentence, read from the published HTML. (The
     front page counts distinct printed values, which a second row of one printed value leaves

@@ -1,6 +1,7 @@
 """A source publishes new numbers: the update path (`rederive update`, `pin`, `diff`) on a copy of
 the project, never on this tree's data."""
 import csv
+import datetime as dt
 import hashlib
 import io
 import json
@@ -84,6 +85,9 @@ def test_shumilov_92_to_95_update_on_a_copy_ends_with_check_at_0_and_the_data_in
     assert done.returncode == 1
     failing = [l for l in done.stdout.splitlines() if l.startswith("  ") and "expected" in l]
     assert failing and all(" -> " in l and "python -m rederive" in l.rsplit(" -> ", 1)[1] for l in failing)
+    # a synthesis result that reads Shumilov and other sources names the update that accepts it
+    pooled = next(l for l in failing if l.lstrip().startswith("synthesis_sequence.shumilov.orr "))
+    assert "python -m rederive update " in pooled and "shumilov2025" in pooled.rsplit(" -> ", 1)[1]
 
     # 3. The walk-through: consequences shown, nothing written without a note.
     pins_before = _pins(project)
@@ -129,7 +133,11 @@ def test_a_release_bumps_the_version_in_both_files_records_its_ledger_and_diffs_
     done = run_rederive(project, "release", "9.9.9")
     assert done.returncode == 0, done.stderr
     assert 'version = "9.9.9"' in (project / "pyproject.toml").read_text(encoding="utf-8")
-    assert "\nversion: 9.9.9\n" in (project / "CITATION.cff").read_text(encoding="utf-8")
+    cff = (project / "CITATION.cff").read_text(encoding="utf-8")
+    assert "\nversion: 9.9.9\n" in cff
+    # the release date is the day the release was made (UTC), within the run of this test
+    days = {(dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=m)).date().isoformat() for m in (0, 10)}
+    assert any(f"\ndate-released: {day}\n" in cff for day in days)
     recorded = json.loads((project / "releases" / "9.9.9.json").read_text(encoding="utf-8"))
     ledger = json.loads(run_rederive(project, "ledger", "--format", "json").stdout)
     assert [r["id"] for r in recorded] == [r["id"] for r in ledger]
@@ -145,3 +153,63 @@ def test_a_document_version_that_is_not_a_sha256_is_bad_input_naming_file_and_ke
     meta.write_text(text.replace("  sha256: ", "  sha256: x", 1), encoding="utf-8")
     done = run_rederive(project, "check")
     assert done.returncode == 2 and "data/tongren2025/source.yml" in done.stderr and "document.sha256" in done.stderr
+
+
+def _with_document_column(claims: Path, versions: dict[str, str]) -> None:
+    """Add the register's optional `document` column: the version named for the ids given, "" else."""
+    rows = list(csv.DictReader(io.StringIO(claims.read_text(encoding="utf-8"))))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, [*rows[0].keys(), "document"], lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, "document": versions.get(row["id"], "")})
+    claims.write_text(out.getvalue(), encoding="utf-8")
+
+
+@pytest.mark.skipif(not SEEDS.exists(), reason="the source documents (../shared/seeds/) are not present; they are never shipped")
+def test_a_partial_update_verifies_each_quote_against_the_version_its_row_names(tmp_path):
+    # Oracle: the Shumilov document (its seed copy) says "92"; a second version, a new file with
+    # its own hash, says "95". Rows naming the new version are verified against it, the others
+    # against the old copy, which stays; the ledger names each row's document.
+    project = copy_project(tmp_path / "project")
+    seeds = tmp_path / "shared" / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    env = {"REDERIVE_SEEDS": str(seeds)}
+    new_doc = seeds / "shumilov_v2.txt"
+    new_doc.write_text((SEEDS / SHUMILOV_DOC).read_text(encoding="utf-8").replace(OLD, NEW), encoding="utf-8")
+    new_hash = hashlib.sha256(new_doc.read_bytes()).hexdigest()
+    meta = project / "data" / "shumilov2025" / "source.yml"
+    meta.write_text(meta.read_text(encoding="utf-8") + f"versions:\n  v2:\n    seed: shumilov_v2.txt\n    sha256: {new_hash}\n"
+                    "    retrieved: 2026-12-06\n",  # a date as YAML writes one, unquoted, as the README shows
+                    encoding="utf-8")
+    claims = project / "data" / "shumilov2025" / "claims.csv"
+
+    # A row that names v2 but still quotes the old sentence is not verbatim in v2, named by file and line.
+    _with_document_column(claims, {"shum_sites": "v2"})
+    done = run_rederive(project, "check", env=env)
+    assert done.returncode == 2
+    assert "data/shumilov2025/claims.csv:3 [quote]: not verbatim in shumilov_v2.txt" in done.stderr
+
+    # Re-quoted from v2 (the sites' sentence, 24 unchanged): every quote is verified where its row says.
+    claims.write_text(claims.read_text(encoding="utf-8").replace(f"{OLD},24,", f"{NEW},24,"), encoding="utf-8")
+    done = run_rederive(project, "check", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "not verified" not in done.stdout
+    ledger = {r["id"]: r for r in json.loads(run_rederive(project, "ledger", "--format", "json").stdout)}
+    assert ledger["shum_sites"]["seed"] == "shumilov_v2.txt"
+    assert ledger["shum_n"]["seed"] == SHUMILOV_DOC
+
+    # A version whose copy is not the one recorded is not verified, and check says which key to set.
+    new_doc.write_text(new_doc.read_text(encoding="utf-8") + " ", encoding="utf-8")
+    done = run_rederive(project, "check", env=env)
+    assert "shumilov_v2.txt is a different version of the document" in done.stdout
+    assert "set versions.v2.sha256 to its hash" in done.stdout
+
+
+def test_a_row_naming_a_version_the_source_does_not_list_is_bad_input_naming_file_row_and_column(project):
+    claims = project / "data" / "shumilov2025" / "claims.csv"
+    _with_document_column(claims, {"shum_n": "v9"})
+    done = run_rederive(project, "check")
+    assert done.returncode == 2
+    assert ("data/shumilov2025/claims.csv:2 [document]: 'v9' is not a version of the document listed under "
+            "versions in data/shumilov2025/source.yml (listed: none)") in done.stderr

@@ -75,8 +75,10 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
-def _imprecision(patients: int | None, wide: bool, why_wide: str) -> tuple[str, str]:
-    count = f"{patients} patients" if patients is not None else "patients behind the comparison not printed"
+def _imprecision(patients: int | None, wide: bool, why_wide: str, most: int | None = None) -> tuple[str, str]:
+    """`patients` decides (the fewest, where readings differ); `most` is shown beside it."""
+    span = f"{patients}-{most}" if most is not None and most != patients else f"{patients}"
+    count = f"{span} patients" if patients is not None else "patients behind the comparison not printed"
     if patients is not None and patients < PATIENTS_VERY_SERIOUS:
         return "very serious", f"{count} (fewer than {PATIENTS_VERY_SERIOUS}); {why_wide}"
     if patients is None or patients < PATIENTS_SERIOUS or wide:
@@ -87,7 +89,8 @@ def _imprecision(patients: int | None, wide: bool, why_wide: str) -> tuple[str, 
 def _timing(f) -> dict:
     t = f.analysis("synthesis_timing_sensitivity")
     late = t["ranges"][1]
-    patients = f.number("shum_n") + t["odronextamab_n"]["windows"]
+    patients = f.number("shum_n") + min(t["odronextamab_n"]["windows"], t["odronextamab_n"]["table2"])
+    most = f.number("shum_n") + max(t["odronextamab_n"]["windows"], t["odronextamab_n"]["table2"])
     p_low = t["common_odds_p_low"]
     return {
         "inconsistency": ("serious" if p_low < HETEROGENEITY_P else "not serious",
@@ -95,7 +98,7 @@ def _timing(f) -> dict:
                           f" ({'below' if p_low < HETEROGENEITY_P else 'not below'} {HETEROGENEITY_P:.2f})"),
         "imprecision": _imprecision(int(patients), late["ci_low"] <= 1,
                                     f"lowest 95% CI bound over every fit {late['ci_low']:.2f}"
-                                    f" ({'reaches' if late['ci_low'] <= 1 else 'above'} 1)"),
+                                    f" ({'reaches' if late['ci_low'] <= 1 else 'above'} 1)", int(most)),
         "publication bias": (NOT_ASSESSABLE, f"2 cohorts, fewer than {EGGER_MIN_STUDIES}: no funnel test"),
     }
 

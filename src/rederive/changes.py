@@ -9,6 +9,7 @@ note the row carries now: the register's note for a source's number, the note gi
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
@@ -162,6 +163,7 @@ def record(root: Path, version: str, rows: list[dict]) -> Path:
 
 _VERSION_LINES = {"pyproject.toml": re.compile(r'^(version = ")([^"]+)(")$', re.M),
                   "CITATION.cff": re.compile(r"^(version: )(\S+)()$", re.M)}
+_RELEASE_DATE = re.compile(r"^(date-released: )(\S+)()$", re.M)  # CITATION.cff's
 
 
 def release(root: Path, version: str, rows: list[dict]) -> list[str]:
@@ -173,9 +175,14 @@ def release(root: Path, version: str, rows: list[dict]) -> list[str]:
     current = _VERSION_LINES["pyproject.toml"].search(texts["pyproject.toml"]).group(2)
     if version_key(version) < version_key(current):  # the same version again records its ledger afresh
         raise ValueError(f"{version} is before the current version {current}")
+    today = dt.datetime.now(dt.timezone.utc).date().isoformat()
     for name, pattern in _VERSION_LINES.items():
         new, n = pattern.subn(lambda m: f"{m.group(1)}{version}{m.group(3)}", texts[name], count=1)
         if n != 1:
             raise ValueError(f"{name}: no version line to bump")
+        if name == "CITATION.cff":
+            new, n = _RELEASE_DATE.subn(lambda m: f"{m.group(1)}{today}", new, count=1)
+            if n != 1:
+                raise ValueError(f"{name}: no date-released line to set")
         write_atomically(root / name, new)
     return [*_VERSION_LINES, str(record(root, version, rows).relative_to(root))]

@@ -17,6 +17,8 @@ class Citation:
     version: str
     commit: str | None  # None outside a git checkout
     date: str | None  # ISO date of the data's last change (git), or SOURCE_DATE_EPOCH; None if neither
+    released: str | None = None  # CITATION.cff's date-released: the day this version was released
+    license: str | None = None  # CITATION.cff's licence (SPDX) of the report's text, tables and figures
 
     @property
     def title_markdown(self) -> str:
@@ -53,4 +55,18 @@ def citation(root: Path, title: str, author: str) -> Citation:
     commit = _git(root, "rev-parse", "--short=12", "HEAD")
     if commit and _git(root, "status", "--porcelain", "--untracked-files=no"):
         commit += " with uncommitted changes"
-    return Citation(title, author, version, commit, data_date(root))
+    cff = _citation_file(root)
+    released = cff.get("date-released") if cff.get("version") == version else None
+    return Citation(title, author, version, commit, data_date(root),
+                    str(released) if released else None, cff.get("license"))
+
+
+def _citation_file(root: Path) -> dict:
+    """CITATION.cff's fields (an empty dict where there is none or it does not parse)."""
+    from .yamlfile import YamlError, load
+    path = root / "CITATION.cff"
+    try:
+        data = load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, UnicodeDecodeError, YamlError):
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -164,20 +164,20 @@ def audit_source(source: Source, text: str, excl: list[exclusions_module.Exclusi
     for e in excl:
         spans = _occurrences(text, normalise_space(e.context))
         if not spans:
-            problems.append(Problem(e.file, e.line, "context", f"not verbatim in {source.seed}"))
+            problems.append(Problem(e.file, e.line, "context", f"not verbatim in {source.current_seed}"))
             continue
         if e.through:
             ends = []
             for a, b in spans:
                 at = text.find(normalise_space(e.through), b)
                 if at < 0:
-                    problems.append(Problem(e.file, e.line, "through", f"does not occur after the context in {source.seed}"))
+                    problems.append(Problem(e.file, e.line, "through", f"does not occur after the context in {source.current_seed}"))
                     break
                 ends.append((a, at + len(normalise_space(e.through))))
             else:
                 spans = ends
         excluded += [(span, e) for span in spans]
-    result = Audit(source.id, source.seed)
+    result = Audit(source.id, source.current_seed)
     found = numbers(text)
     # An exclusion may not span a result, even one that a register row also quotes.
     refused = set()
@@ -216,15 +216,15 @@ def run(root: Path, seeds: Path) -> tuple[list[Audit], list[str]]:
     audits, skipped = [], []
     for source in sources:
         excl = exclusions_module.load(source.directory, root, problems)
-        path = seeds / source.seed
+        path = seeds / source.current_seed  # the document as it stands now: its latest version
         if not path.is_file():
-            skipped.append(f"{source.id}: document {source.seed} is not present in {seeds}")
+            skipped.append(f"{source.id}: document {source.current_seed} is not present in {seeds}")
             continue
         try:
             text = normalise_space(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(Problem(str((source.directory / 'source.yml').relative_to(root)), None, "seed",
-                                    f"cannot read {source.seed!r}: {exc}"))
+                                    f"cannot read {source.current_seed!r}: {exc}"))
             continue
         audits.append(audit_source(source, text, excl, problems))
     if problems:

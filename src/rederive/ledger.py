@@ -332,7 +332,7 @@ def _build(root: Path, with_analyses: bool) -> Ledger:
         derivations, provenance = _cached_derivations(source, problems, cache)
         for row, result, roots in evaluate_source(source, derivations, provenance, problems):
             rows.append(LedgerRow(
-                id=row.id, source=source.id, seed=source.seed, location=row.location, quote=row.quote,
+                id=row.id, source=source.id, seed=source.seed_of(row.document), location=row.location, quote=row.quote,
                 reported=row.reported, corrected=row.corrected, role=row.role, check=row.check,
                 derived=result.shown, outcome=result.outcome, expected=row.expected,
                 ok=result.outcome == row.expected, note=row.note, detail=result.detail,

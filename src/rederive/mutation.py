@@ -163,10 +163,13 @@ def run(root: Path, seeds: Path | None, only: list[str] | None = None) -> list[S
             if only and source.id not in only:
                 continue
             score = Score(source.id)
-            document = ""
-            if seeds is not None and (seeds / source.seed).is_file():
-                document = normalise_space((seeds / source.seed).read_text(encoding="utf-8"))
+            documents: dict[str, str] = {}  # each version of the document a row quotes, read once
             for row in source.rows:
+                seed = source.seed_of(row.document)
+                if seed not in documents:
+                    path = seeds / seed if seeds is not None else None
+                    documents[seed] = normalise_space(path.read_text(encoding="utf-8")) if path and path.is_file() else ""
+                document = documents[seed]
                 column = "corrected" if row.corrected else "reported"
                 if row.file.endswith("claims.csv"):
                     path, line, field_name, printed = project / row.file, row.line, column, getattr(row, column)

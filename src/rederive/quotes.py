@@ -22,40 +22,54 @@ def seeds_folder(root: Path) -> Path:
 
 
 def verify(sources: list[Source], root: Path) -> tuple[list[Problem], str]:
-    """(problems, a line saying what was verified)."""
+    """(problems, a line saying what was verified). Each quote is verified against the version of
+    the document its row names (source.yml `versions`; the `seed` document by default), and only
+    where that version's text copy has the hash source.yml records for it."""
     folder = seeds_folder(root)
     if not folder.is_dir():
         return [], f"quotes: not verified (the source documents are not present at {folder})"
     problems, quotes, unverified = [], 0, []
     for source in sources:
-        path = folder / source.seed
         meta = str((source.directory / "source.yml").relative_to(root))
-        if not path.is_file():
-            problems.append(Problem(meta, None, "seed", f"{source.seed!r} is not among the source documents in {folder}"))
-            continue
-        try:
-            data = path.read_bytes()
-            text = normalise_space(data.decode("utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(meta, None, "seed", f"cannot read {source.seed!r}: {exc}"))
-            continue
-        recorded = source.document.get("sha256")
-        found = hashlib.sha256(data).hexdigest()
-        if recorded and found != recorded:
-            unverified.append(f"{source.id} ({source.seed} is a different version of the document: sha256 {found}, "
-                              f"{meta} records {recorded}; to quote this version, set document.sha256 to its hash in "
-                              f"{meta}, then python -m rederive update {source.id})")
-            continue
-        for row in source.rows:
-            quotes += 1
-            if normalise_space(row.quote) not in text:
-                problems.append(Problem(row.file, row.line, "quote", f"not verbatim in {source.seed}"))
-        for table in source.tables.values():
-            for r in table.rows:
+        for version, quoted in _quotes_by_version(source).items():
+            seed = source.seed_of(version)
+            key = f"versions.{version}." if version else ""
+            path = folder / seed
+            if not path.is_file():
+                problems.append(Problem(meta, None, key + "seed", f"{seed!r} is not among the source documents in {folder}"))
+                continue
+            try:
+                data = path.read_bytes()
+                text = normalise_space(data.decode("utf-8"))
+            except (OSError, UnicodeDecodeError) as exc:
+                problems.append(Problem(meta, None, key + "seed", f"cannot read {seed!r}: {exc}"))
+                continue
+            recorded = source.recorded_hash(version)
+            found = hashlib.sha256(data).hexdigest()
+            if recorded and found != recorded:
+                where = f"versions.{version}.sha256" if version else "document.sha256"
+                unverified.append(f"{source.id} ({seed} is a different version of the document: sha256 {found}, "
+                                  f"{meta} records {recorded}; to quote this version, set {where} to its hash in "
+                                  f"{meta}, then python -m rederive update {source.id})")
+                continue
+            for file, line, quote in quoted:
                 quotes += 1
-                if normalise_space(r["quote"]) not in text:
-                    problems.append(Problem(table.file, r["line"], "quote", f"not verbatim in {source.seed}"))
+                if normalise_space(quote) not in text:
+                    problems.append(Problem(file, line, "quote", f"not verbatim in {seed}"))
     line = f"quotes: all {quotes} verbatim in their source documents ({folder})"
     if unverified:
         line += f"; not verified, {len(unverified)} document(s): " + "; ".join(unverified)
     return problems, line
+
+
+def _quotes_by_version(source: Source) -> dict[str, list[tuple[str, int, str]]]:
+    """(file, line, quote) of every register row and printed-table row, by the document version
+    it quotes; the `seed` document ("") first, and always present, so that it is verified too."""
+    out: dict[str, list] = {"": []}
+    for row in source.rows:
+        if row.file.endswith("claims.csv"):  # a table's cells are quoted once, by its rows below
+            out.setdefault(row.document, []).append((row.file, row.line, row.quote))
+    for table in source.tables.values():
+        for r in table.rows:
+            out.setdefault(table.document, []).append((table.file, r["line"], r["quote"]))
+    return out

@@ -14,6 +14,10 @@ from . import tables as table_cells
 from .reported import ParseError, Reported, parse
 
 COLUMNS = ["id", "location", "quote", "reported", "corrected", "role", "check", "expected", "note"]
+# A register may add `document`: the version of the source's document a row quotes (a name under
+# source.yml's `versions`); empty, or no such column, is the document `seed` names. So an update
+# can be partial: re-quoted rows name the new version, the others keep quoting the old one.
+OPTIONAL_COLUMNS = ["document"]
 REQUIRED = ["id", "location", "quote", "reported", "role", "check", "expected"]
 SOURCE_KEYS = ["id", "short", "title", "seed", "citation"]
 ROLES = {"input", "claim"}
@@ -58,6 +62,7 @@ class Row:
     expected: str
     note: str
     value: Reported  # parsed from `corrected` when there is one, else from `reported`
+    document: str = ""  # the version of the document quoted (source.yml `versions`), "" for `seed`
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,7 @@ class Table:
     file: str
     rows: list[dict]
     not_printed: tuple = ()
+    document: str = ""  # the version of the document its quotes come from, "" for `seed`
 
 
 @dataclass
@@ -85,6 +91,20 @@ class Source:
     tables: dict = field(default_factory=dict)
     lines: dict = field(default_factory=dict, compare=False, repr=False)  # source.yml's key paths -> line
     document: dict = field(default_factory=dict, compare=False)  # source.yml's `document`: the version quoted
+    versions: dict = field(default_factory=dict, compare=False)  # source.yml's `versions`: later versions, by name
+
+    def seed_of(self, version: str) -> str:
+        """The text copy of a version of the document ("" is the one `seed` names)."""
+        return self.versions[version]["seed"] if version else self.seed
+
+    @property
+    def current_seed(self) -> str:
+        """The text copy of the latest version of the document (the last under `versions`, else `seed`):
+        what the coverage audit accounts for."""
+        return self.seed_of(list(self.versions)[-1]) if self.versions else self.seed
+
+    def recorded_hash(self, version: str) -> str | None:
+        return (self.versions[version] if version else self.document).get("sha256")
 
     def row(self, row_id: str) -> Row:
         for r in self.rows:
@@ -149,7 +169,7 @@ def _load_table(directory: Path, root: Path, name: str, spec: dict, problems: li
             if not quote_contains(quote, cell):
                 problems.append(Problem(rel, line, column, f"{cell!r} is not in the row's quote"))
         rows.append({**{k: (v or "").strip() for k, v in raw.items()}, "line": line})
-    return Table(name, rel, rows, not_printed)
+    return Table(name, rel, rows, not_printed, str(spec.get("document") or ""))
 
 
 def _read_source_meta(directory: Path, root: Path, problems: list[Problem]) -> dict | None:
@@ -237,7 +257,7 @@ def _validate_row(raw: dict, rel: str, line: int, source: str, problems: list[Pr
 
     if None in raw:  # csv.DictReader puts surplus fields under the key None
         bad("-", f"{len(raw[None])} field(s) more than the header has (an unquoted comma?)")
-    values = {c: (raw.get(c) or "").strip() for c in COLUMNS}
+    values = {c: (raw.get(c) or "").strip() for c in COLUMNS + OPTIONAL_COLUMNS}
     for c in REQUIRED:
         if not values[c]:
             bad(c, "empty")
@@ -310,11 +330,11 @@ def load_source(directory: Path, root: Path, problems: list[Problem]) -> Source 
     if read is None:
         return None
     missing = [c for c in REQUIRED if c not in read.header]
-    unknown = [c for c in read.header if c not in COLUMNS]
+    unknown = [c for c in read.header if c not in COLUMNS + OPTIONAL_COLUMNS]
     for c in missing:
         problems.append(Problem(rel, 1, c, "column missing from header"))
     for c in unknown:
-        problems.append(Problem(rel, 1, c, f"unknown column (expected {', '.join(COLUMNS)})"))
+        problems.append(Problem(rel, 1, c, f"unknown column (expected {', '.join(COLUMNS)}, optionally {', '.join(OPTIONAL_COLUMNS)})"))
     if missing:
         return None
     rows = []
@@ -331,11 +351,24 @@ def load_source(directory: Path, root: Path, problems: list[Problem]) -> Source 
         if table is not None:
             tables[name] = table
             rows.extend(table_cells.cell_rows(directory.name, table, spec or {}, rel_yml, problems))
+    versions = {str(k): dict(v) for k, v in (meta.get("versions") or {}).items()}
+    for row in rows:
+        if row.document and row.document not in versions:
+            problems.append(Problem(row.file, row.line, "document", _unknown_version(row.document, versions, rel_yml)))
+    for table in tables.values():
+        if table.document and table.document not in versions:
+            problems.append(Problem(rel_yml, None, f"tables.{table.name}.document",
+                                    _unknown_version(table.document, versions, rel_yml)))
     return Source(id=directory.name, short=str(meta.get("short", "")), title=str(meta.get("title", "")),
                   seed=str(meta.get("seed", "")), citation=str(meta.get("citation", "")),
                   read_kind=str((meta.get("read") or {}).get("kind", "")), read_page=str((meta.get("read") or {}).get("page", "")),
                   directory=directory, rows=rows, tables=tables, lines=meta.get("_lines", {}),
-                  document=dict(meta.get("document") or {}))
+                  document=dict(meta.get("document") or {}), versions=versions)
+
+
+def _unknown_version(name: str, versions: dict, rel_yml: str) -> str:
+    known = ", ".join(sorted(versions)) or "none"
+    return f"{name!r} is not a version of the document listed under versions in {rel_yml} (listed: {known})"
 
 
 def load_all(root: Path) -> list[Source]:

@@ -180,6 +180,18 @@ class Report:
         old, _ = changes.load_rows(self.root, previous)
         return previous, changes.compare(old, [r.to_csv() for r in self.ledger.rows])
 
+    def unreleased_changes(self) -> tuple[str | None, list]:
+        """(this version, every change of the ledger since this version's recorded release): what a
+        source update has changed that is not released yet; (None, []) where this version has no
+        recorded release."""
+        import tomllib
+        from . import changes
+        version = tomllib.loads((self.root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+        if version not in changes.releases(self.root):
+            return None, []
+        old, _ = changes.load_rows(self.root, version)
+        return version, changes.compare(old, [r.to_csv() for r in self.ledger.rows])
+
     def chapter_of(self, source: str) -> str | None:
         """The page (chapters/<name>.html) of the chapter about a source: the one whose setup names it."""
         import yaml

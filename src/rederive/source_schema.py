@@ -10,6 +10,7 @@ _TEXT = {"type": "string", "minLength": 1}
 # a file name in the seeds folder: no folder part, so a quote can only be checked against the
 # source documents, never against a copy kept elsewhere (in data/, say)
 _SEED = {"type": "string", "minLength": 1, "pattern": "^(?!\\.\\.?$)[^/\\\\\\x00]+$"}
+_VERSION_NAME = {"type": "string", "pattern": "^[a-z0-9][a-z0-9_.-]*$"}
 
 
 @cache
@@ -25,7 +26,8 @@ def schema() -> dict:
              "properties": {"title": _TEXT, "short": _TEXT, "id_prefix": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
                             "not_printed": {"type": "array", "items": _TEXT},
                             "cells": {"type": "object", "additionalProperties": cell},
-                            "expected": {"type": "object", "additionalProperties": expected}}}
+                            "expected": {"type": "object", "additionalProperties": expected},
+                            "document": _VERSION_NAME}}
     # The version of the document quoted: the publication behind the page `read` names, the date
     # the page was retrieved where known, and the SHA-256 of the text copy (`seed`) whose quotes
     # were verified; `check` verifies quotes only against a copy with this hash (rederive.quotes).
@@ -33,6 +35,12 @@ def schema() -> dict:
                 "properties": {"publication": _TEXT,
                                "retrieved": {"type": "string", "pattern": "^\\d{4}-\\d{2}-\\d{2}$"},
                                "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}}
+    # Later versions of the document, each a text copy of its own with its own hash; a register row
+    # (its `document` column) or a table (`document`) names the version it quotes.
+    version = {"type": "object", "additionalProperties": False, "required": ["seed", "sha256"],
+               "properties": {"seed": _SEED, "publication": _TEXT, "page": _TEXT,
+                              "retrieved": document["properties"]["retrieved"],
+                              "sha256": document["properties"]["sha256"]}}
     return {"type": "object", "additionalProperties": False,
             "required": ["id", "short", "title", "seed", "citation"],
             "properties": {"id": _TEXT, "short": _TEXT, "title": _TEXT, "seed": _SEED, "citation": _TEXT,
@@ -40,6 +48,7 @@ def schema() -> dict:
                            "read": {"type": "object", "additionalProperties": False, "required": ["kind", "page"],
                                     "properties": {"kind": {"enum": list(DOCUMENT_KINDS)}, "page": _TEXT}},
                            "document": document,
+                           "versions": {"type": "object", "propertyNames": _VERSION_NAME, "additionalProperties": version},
                            "tables": {"type": "object", "additionalProperties": table}}}
 
 

@@ -61,7 +61,9 @@ def table(R) -> pd.DataFrame:
             f"odds ratio {fmt.fixed(late['or_low'], 1)} to {fmt.fixed(late['or_high'], 1)}, 95% CIs "
             f"{fmt.fixed(late['ci_low'], 1)} to {fmt.fixed(late['ci_high'], 1)}, over {timing['fits']:,} fits "
             "(every reading of the printed counts)",
-            f"{R.count_of('shum_n') + timing['odronextamab_n']['windows']} patients, 2 cohorts: a registry, a trial's time windows"),
+            f"{fmt.span(*(str(R.count_of('shum_n') + timing['odronextamab_n'][k]) for k in ('windows', 'table2')))} "
+            f"patients (the trial's {timing['odronextamab_n']['windows']} or {timing['odronextamab_n']['table2']}, by reading), "
+            "2 cohorts: a multicentre retrospective cohort, a trial's time windows"),
         "bispecific": (
             f"{fmt.proportion(mono['estimate'])} (95% CI {fmt.proportion_interval(mono['low'], mono['high'])}; "
             f"{fmt.span(fmt.proportion(min(estimates)), fmt.proportion(max(estimates)))} under all {len(methods)} "
@@ -70,7 +72,8 @@ def table(R) -> pd.DataFrame:
         "salvage": (
             f"hazard ratio {erb.estimate.text} (95% CI {erb.ci[0].text}-{erb.ci[1].text}), failures after 3 months, "
             f"as printed; all failures: no difference between classes ({R.fmt('pfs2_treatment_p')})",
-            f"{R.fmt('erb_n')} patients (arm sizes not printed), 1 registry"),
+            f"{R.fmt('erb_n')} failures after 3 months (arm sizes not printed) and {R.fmt('failures_n')} failures at any time; "
+            "1 registry (DESCAR-T) in 2 reports, whose patients may overlap"),
         "sequence": (
             f"{tongren['orr']} responded (exact 95% CI {fmt.proportion_interval(*tongren['orr_ci'])}), as printed",
             f"{R.fmt('tr_n')} patients, 1 centre's case series"),

@@ -184,7 +184,8 @@ def cell_rows(source_id: str, table, spec: dict, rel_yml: str, problems: list) -
                             location=f"{title}, {r['author']} {r['year']}, {cell_spec.get('name', column)}",
                             quote=r["quote"], reported=cell, corrected="",
                             role="input" if cell_check in checks.INPUT_CHECKS else "claim",
-                            check=cell_check, expected=outcome, note=want.get("note", ""), value=value))
+                            check=cell_check, expected=outcome, note=want.get("note", ""), value=value,
+                            document=table.document))
     for row_id in expected:
         if not any(r.id == row_id for r in rows):
             problems.append(Problem(rel_yml, None, f"tables.{table.name}.expected", f"{row_id!r} is not a cell of the table"))

@@ -48,6 +48,8 @@ def remedy(row, ledger: Ledger, owner: dict[str, str] | None = None) -> str:
         read = sorted(sources_read(row, owner))
         if len(read) == 1:
             return f"python -m rederive update {read[0]} {NOTE_HINT}"
+        if read:  # a result that reads several sources moves with whichever of them changed
+            return f"python -m rederive update {'|'.join(read)} {NOTE_HINT} (the source that changed)"
         return f'python -m rederive pin --update {row.id} --note "why it moved"'
     if row.source == REPORT:
         return f"revise the statement at {row.file}:{row.line}, then python -m rederive check"

@@ -16,7 +16,15 @@ from __future__ import annotations
 import yaml
 
 MAX_NODES = 100_000  # a project file has hundreds; a bomb reaches this in microseconds
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """The safe loader, except that a date stays the text it is written as: `retrieved:
+    2026-12-06` is the string a schema expects, not a datetime.date (YAML 1.1's timestamp)."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in getattr(yaml, "CSafeLoader", yaml.SafeLoader).yaml_implicit_resolvers.items()}
 
 
 class YamlError(Exception):

@@ -410,7 +410,8 @@ def render(root: Path, reuse: bool = True) -> None:
         build_key = cache.key(*(m for m, _ in page_markdown), typst_markdown, _title_page_note(root, book),
                               _typst_preamble(book), (root / "_quarto.yml").read_bytes(),
                               book.bibliography.read_bytes() if book.bibliography else b"",
-                              data_fingerprint(root), *(b for c in chapters for _, b in sorted(c.figures.items())))
+                              data_fingerprint(root), *(b for c in chapters for _, b in sorted(c.figures.items())),
+                              *(path.read_bytes() for path in (*book.html_css, *book.html_after_body)))
         if reuse and _published_key(root) == build_key:
             print(f"nothing changed since the last render: {OUTPUT_DIR}/ is current", flush=True)
             discard(staging)
