@@ -72,6 +72,33 @@ def test_the_lint_itself_catches_parsing_and_computing():
     assert READING.search("random.random()") and not READING.search('"random effects; pooled"')
 
 
+# Issue 18, item 4: a ledger number in prose is one click from its row. An inline expression
+# shows a row's number through n() (Report.number: the link, and its card), never as plain text:
+# not f(), R.fmt, R.estimate or R.derived (the plain forms, for tables and other code), nor a
+# printed value's `.text` (R.value). The fallback also refuses the first forms when it evaluates
+# them (rederive.render.execute); the `.text` of a value read in a cell only this sees.
+UNLINKED = re.compile(r"(?<![\w.])(?:f|R\.fmt|R\.estimate|R\.derived)\(|\.text\b")
+
+
+def test_every_ledger_number_in_prose_is_written_as_a_link_to_its_row():
+    # Oracle: the chapters' inline expressions, against the pattern above.
+    offenders = []
+    for chapter in CHAPTERS:
+        text = (ROOT / chapter).read_text(encoding="utf-8")
+        offenders += [f"{chapter}: {m.group(0)}" for m in re.finditer(r"(?<!`)`\{python\}([^`]*)`", text)
+                      if UNLINKED.search(m.group(1))]
+    assert not offenders, offenders
+
+
+def test_the_unlinked_number_lint_catches_the_plain_forms():
+    # The pattern must match the forms it exists to forbid (else the test above cannot fail).
+    for plain in ('f("failures_n")', 'R.fmt("x")', 'R.estimate("x")', 'R.derived("x")', "chemo.estimate.text",
+                  'str(f("x"))'):
+        assert UNLINKED.search(plain), plain
+    for linked in ('n("x")', 'n("x", "estimate")', "fmt.fixed(o.estimate, 2)", 'R.says("x")', "Markdown(reading)"):
+        assert not UNLINKED.search(linked), linked
+
+
 def test_every_figure_has_alt_text_and_a_caption():
     missing = []
     for chapter in CHAPTERS:

@@ -86,7 +86,11 @@ def test_html_has_resolved_crossrefs_inline_values_citations_and_callouts(render
     assert 'href="#fig-descart-timing">Figure 1.1<' in html
     assert 'href="#tbl-descart-baseline">Table 1.1<' in html
     assert "{python}" not in html
-    assert "238 of them (43.3%)" in html  # an inline expression, evaluated
+    # inline expressions, evaluated: "238 of them (43.3%)", each number a link to its ledger row
+    # with its card (Report.number)
+    assert re.search(r'<a href="ledger\.html#row-failures_n" aria-describedby="ledger-card-\d+">238</a>'
+                     r'<span id="ledger-card-\d+" class="ledger-card" role="tooltip"[^>]*>.*?</span></span></span> of them '
+                     r'\(<span class="ledger-number"><a href="ledger\.html#row-failures_pct"[^>]*>43\.3%</a>', html)
     assert 'href="#ref-diblasi2022"' in html and "Di Blasi" in html  # citeproc, citations linked
     assert 'class="callout-warning callout"' in html
     assert re.search(r'<img[^>]*src="data:image/png;base64', html)  # the figure, embedded
@@ -209,6 +213,20 @@ def test_the_fallback_refuses_the_inline_forms_quarto_prints_as_source_text_nami
         assert done.returncode == 1 and f"chapters/methods.qmd:{line}" in done.stderr and said in done.stderr, done.stderr[-800:]
 
 
+def test_the_fallback_refuses_a_ledger_number_in_prose_without_its_link_naming_file_line_and_row(rendered):
+    # Oracle: issue 18, item 4: every ledger number in chapter prose links to its ledger row. An
+    # inline expression that shows a row's printed text (f, the plain form for code) without the
+    # link n() makes stops the render, naming where it is written and the row (every chapter's
+    # n() numbers render: the `rendered` book).
+    project, _ = rendered
+    methods = project / "chapters" / "methods.qmd"
+    line = len(methods.read_text(encoding="utf-8").splitlines()) + 2
+    with edited(methods, lambda text: text + '\nSee `{python} f("failures_n")`.\n'):
+        done = run_rederive(project, "render", "--fallback")
+    assert done.returncode == 1, done.stdout[-800:]
+    assert f"chapters/methods.qmd:{line}" in done.stderr and "ledger row failures_n without its link" in done.stderr, done.stderr[-800:]
+
+
 def test_the_fallback_refuses_a_table_caption_line_in_the_unnumbered_preface(rendered):
     # Oracle: QUARTO-NOTES.md (Quarto 1.10.18): the preface's pandoc `: caption` lines are missing
     # from Quarto's PDF; the fallback, which would print them, must refuse one, naming the chapter.
@@ -310,8 +328,8 @@ def test_every_page_loads_in_a_browser_with_working_links_images_and_search(brow
             continue  # a download (the PDF, the ledger's exports) that the render wrote
         if target not in ids:
             dead.append(f"{rel} -> {url} (no such page)")
-        elif fragment and fragment not in ids[target]:
-            dead.append(f"{rel} -> {url} (no such anchor)")
+        elif fragment and fragment not in ids[target] and not (target.endswith("/ledger.html") and fragment.startswith("row-")):
+            dead.append(f"{rel} -> {url} (no such anchor)")  # a ledger row: the next test follows those
     assert not errors and not broken_images and not dead, (errors[:5], broken_images[:5], dead[:10])
     assert len(links) > 100  # the sidebar, the pager, the cross-references and the citations
     page.goto(base + "index.html")
@@ -321,6 +339,74 @@ def test_every_page_loads_in_a_browser_with_working_links_images_and_search(brow
     page.fill("#search input", "glofitamab")
     page.wait_for_selector(".pagefind-ui__result", timeout=15000)
     assert page.locator(".pagefind-ui__result").count() >= 1
+
+
+def test_every_number_link_lands_on_its_ledger_row_in_a_browser(browser):
+    # Oracle: the browser. Every ledger row a page links to (ledger.html#row-<id>) that is not an
+    # element of the ledger page (a row of the interactive table, which DataTables draws 25 at a
+    # time) is, once the address names it, drawn, marked as the target, focused and opened, with
+    # its id in its Id cell; even when a filter was hiding it. The rows with their own element
+    # (findings, statements) are the browser's to scroll to (the test above).
+    chromium, base, project = browser
+    pages = _pages(project)
+    elements = set(re.findall(r'id="row-([^"]+)"', pages["chapters/ledger.html"]))
+    targets = sorted(_prose_row_links(pages) - elements)
+    assert len(targets) > 50, len(targets)  # most rows the chapters link to are plain inputs and checks
+    page = chromium.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(base + "chapters/ledger.html")
+    page.wait_for_selector("#ledger-table tbody tr", timeout=15000)
+    page.locator(".dtsp-searchPane").first.locator("tbody tr", has_text="Tongren").first.locator(".dtsp-pill").click()
+    wrong = []
+    for row_id in targets:
+        page.evaluate("id => { location.hash = 'row-' + id; }", row_id)
+        try:
+            page.wait_for_function("""id => { const row = document.querySelector("tr.ledger-target");
+                return row && row.cells[1].innerText === id && document.activeElement === row
+                       && row.querySelector("details").open; }""", arg=row_id, timeout=3000)
+        except Exception:  # noqa: BLE001 - Playwright's timeout: this row was not brought into view
+            wrong.append(row_id)
+    assert not wrong, wrong[:10]
+    artifacts = ROOT / ".pytest-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    page.screenshot(path=str(artifacts / "ledger-row-target.png"))
+
+
+def test_a_number_shows_its_card_on_focus_and_hover_inside_a_phone_screen(browser):
+    # Oracle: the browser, at 390 px wide. A number's link is reached with the keyboard; while it
+    # has the focus (or the pointer), its card is shown, within the screen's width, and is the
+    # link's description (aria-describedby names it, role "tooltip"); it holds the source's quote,
+    # the derivation and the outcome, never the register's note; Escape closes it; otherwise it
+    # is hidden.
+    chromium, base, project = browser
+    page = chromium.new_page(viewport={"width": 390, "height": 844})
+    page.goto(base + "chapters/descart-2022.html")
+    link = page.locator(".ledger-number > a").first
+    card_id = link.get_attribute("aria-describedby")
+    card = page.locator(f"#{card_id}")
+    assert card.get_attribute("role") == "tooltip" and not card.is_visible()
+    for _ in range(400):  # Tab through the page to the first number
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.getAttribute('aria-describedby')") == card_id:
+            break
+    assert card.is_visible()
+    box = card.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    text = card.inner_text()
+    assert "“" in text and ("Derived:" in text or "An input" in text) and "Outcome:" in text, text
+    import json
+    row_id = link.get_attribute("href").split("#row-")[1]
+    row = next(r for r in json.loads((project / "_book" / "ledger.json").read_text(encoding="utf-8")) if r["id"] == row_id)
+    assert row["quote"] in text and row["outcome"] in text and (not row["note"] or row["note"] not in text), text
+    page.keyboard.press("Escape")  # dismissed without moving the focus (WCAG 1.4.13)
+    assert not card.is_visible() and page.evaluate("document.activeElement.getAttribute('aria-describedby')") == card_id
+    page.keyboard.press("Tab")
+    page.mouse.move(0, 0)
+    assert not card.is_visible()
+    link.hover()
+    assert card.is_visible()
+    artifacts = ROOT / ".pytest-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    page.screenshot(path=str(artifacts / "number-card-phone.png"))
 
 
 def test_the_ledger_filters_to_one_source_in_a_browser(browser):
@@ -514,33 +600,62 @@ def test_search_finds_nothing_for_a_word_the_report_does_not_contain(browser):
     page.wait_for_selector(".pagefind-ui__result", timeout=15000)
 
 
+def _interactive_ledger_ids(ledger_html):
+    """The ids of every row of the ledger page's interactive table: the rows its data holds
+    (itables' data_json; the Id column), whether or not DataTables has drawn them."""
+    import html
+    import json
+    data = json.loads(json.loads(re.search(r'"data_json": ("(?:[^"\\]|\\.)*")', ledger_html).group(1)))
+    header = re.search(r'"table_html": ("(?:[^"\\]|\\.)*")', ledger_html).group(1)
+    columns = re.findall(r"<th[^>]*>(.*?)</th>", json.loads(header))
+    return {html.unescape(row[columns.index("Id")]) for row in data}
+
+
+def _prose_row_links(pages):
+    """Every ledger row the web pages link to (ledger.html#row-<id>), by row id."""
+    return {m for page in pages.values() for m in re.findall(r'href="(?:chapters/)?ledger\.html#row-([^"]+)"', page)}
+
+
 def test_every_ledger_link_resolves_in_both_formats_and_the_pdf_never_links_to_a_web_page(rendered):
     # Oracle: the rendered files themselves. On the web, every link to a ledger row
-    # (ledger.html#row-<id>) names an element with that id on the ledger page; in the PDF no link
-    # goes to an .html page, and every internal link's destination is one the PDF defines.
-    import pypdf
+    # (ledger.html#row-<id>) names an element with that id on the ledger page (a statement or a
+    # finding) or a row of the ledger's interactive table, whose script brings it into view (the
+    # browser test below follows them). In the PDF (PyMuPDF's reading of its link annotations) no
+    # link goes to an .html page, every internal link goes to a page the PDF has, and the links to
+    # ledger rows land, each, on the id (or, for a wrapped id, a piece of it) of a row the web
+    # pages link to, and on every one of those rows.
+    import fitz
     project, _ = rendered
     pages = _pages(project)
-    ledger_ids = set(re.findall(r'id="(row-[^"]+)"', pages["chapters/ledger.html"]))
-    linked = {m for page in pages.values() for m in re.findall(r'href="(?:chapters/)?ledger\.html#(row-[^"]+)"', page)}
-    assert linked, "no page links to a ledger row"
-    assert linked <= ledger_ids, sorted(linked - ledger_ids)[:10]
-    reader = pypdf.PdfReader(project / "_book" / "rederive-car-t-failure.pdf")
-    named = set(reader.named_destinations)
-    uris, internal, dead = [], 0, []
-    for page in reader.pages:
-        for annotation in page.get("/Annots") or []:
-            link = annotation.get_object()
-            action = link.get("/A") or {}
-            if action.get("/URI"):
-                uris.append(str(action["/URI"]))
+    ledger = pages["chapters/ledger.html"]
+    element_ids = set(re.findall(r'id="row-([^"]+)"', ledger))
+    table_ids = _interactive_ledger_ids(ledger)
+    linked = _prose_row_links(pages)
+    assert len(linked) > 150, len(linked)  # issue 18: every number in the chapters' prose, and the findings
+    assert linked <= element_ids | table_ids, sorted(linked - element_ids - table_ids)[:10]
+    assert len(re.findall(r'id="row-', ledger)) == len(element_ids)  # no row id defined twice on the page
+    doc = fitz.open(project / "_book" / "rederive-car-t-failure.pdf")
+    uris, landed, missed = [], set(), []
+    for page in doc:
+        for link in page.get_links():
+            if link["kind"] == fitz.LINK_URI:
+                uris.append(link["uri"])
                 continue
-            target = link.get("/Dest") or action.get("/D")
-            if target is None:
-                continue
-            internal += 1
-            if isinstance(target, (str, bytes)) or hasattr(target, "original_bytes"):
-                if str(target) not in named:
-                    dead.append(str(target))
+            assert link["kind"] in (fitz.LINK_GOTO, fitz.LINK_NAMED), link
+            assert 0 <= link["page"] < doc.page_count, link
+            word = _word_at(doc[link["page"]], link["to"])
+            if word is None or not re.fullmatch(r"(?=.*[a-z])(?=.*(?:_|\.\w))[a-z0-9]+(?:[_.][a-z0-9]+)*_?", word):
+                continue  # not an id (lower case, an _ or an inner dot): a cross-reference or contents entry
+            rows = {i for i in linked if word in i}  # a long id wraps over lines: a piece of it
+            (landed.update(rows) if rows else missed.append(f"p. {page.number + 1} -> {word}"))
     assert not [u for u in uris if ".html" in u], [u for u in uris if ".html" in u][:5]
-    assert internal > 50 and not dead, dead[:5]
+    assert not missed, missed[:5]
+    assert linked <= landed, sorted(linked - landed)[:10]
+
+
+def _word_at(page, point):
+    """The word a link's destination names: the labelled text (a row's id in the ledger) is the
+    word on the line just below the point whose right edge is nearest it, a few points off at
+    most (as Typst places a label, observed here), without the zero-width spaces that let long ids wrap."""
+    words = [w for w in page.get_text("words") if point.y - 2 <= w[1] <= point.y + 10 and w[0] <= point.x <= w[2] + 8]
+    return min(words, key=lambda w: abs(w[2] - point.x))[4].replace("\u200b", "") if words else None

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from IPython.display import Markdown
 
 from . import escape, outcomes, store, tallies
 from .reads import record_reads
@@ -31,6 +32,13 @@ STATUS_LABELS = {"Reproduced or consistent": "Hold up", "Another rounding rule":
 
 class UnexpectedOutcome(AssertionError):
     pass
+
+
+# The rows whose number text (fmt, estimate, derived) was read since the set was last cleared:
+# the fallback clears it before each inline expression and refuses one that shows such a row's
+# number without its ledger link (rederive.render.execute; issue 18: every ledger number in
+# prose is one click from its row).
+NUMBER_TEXTS_READ: set[str] = set()
 
 
 @record_reads(per_field=(LedgerRow,))  # what a chapter read, for the renderer to tell later whether it would read the same
@@ -51,6 +59,7 @@ class Report:
 
     def fmt(self, row_id: str) -> str:
         """The number exactly as the source printed it."""
+        NUMBER_TEXTS_READ.add(row_id)
         return self.ledger[row_id].reported
 
     def value(self, row_id: str) -> Reported:
@@ -59,6 +68,7 @@ class Report:
 
     def estimate(self, row_id: str) -> str:
         """The printed estimate alone, with its unit: "7.9 months" from "7.9 months (95% CI ...)"."""
+        NUMBER_TEXTS_READ.add(row_id)
         r = self.value(row_id)
         unit = r.unit or ""
         return f"{r.estimate.text}{'' if unit in ('', '%') else ' '}{unit}"
@@ -68,6 +78,7 @@ class Report:
 
     def derived(self, row_id: str) -> str:
         """The derived value as the ledger shows it (for prose; never parse it)."""
+        NUMBER_TEXTS_READ.add(row_id)
         return self.ledger[row_id].derived
 
     def derived_value(self, row_id: str):
@@ -76,6 +87,50 @@ class Report:
 
     def outcome(self, row_id: str) -> str:
         return self.ledger[row_id].outcome
+
+    def quote(self, row_id: str) -> str:
+        """The source's words the number is quoted from."""
+        return self.ledger[row_id].quote
+
+    def location(self, row_id: str) -> str:
+        """Where the source prints the number ("Table 2", "abstract")."""
+        return self.ledger[row_id].location
+
+    def check_of(self, row_id: str) -> str:
+        """The name of the number's check ("none" for a plain input)."""
+        return self.ledger[row_id].check
+
+    def source_of(self, row_id: str) -> str:
+        """The short name of the source the number comes from."""
+        return self.short(self.ledger[row_id].source)
+
+    def number(self, row_id: str, show: str = "printed", use: int = 1, page_folder: str = "chapters"):
+        """A ledger number for prose, linked to its ledger row (see `ledger_link`): on the web with
+        a card that hovering or focusing the link shows (the source's quote, the derivation and
+        the outcome; NUMBER_CARD), in the PDF a link to the row in the PDF's own ledger.
+
+        `show` is what the prose says: "printed" (`fmt`), "lower" (the same in lower case, for a
+        number in words mid-sentence), "estimate", "derived", "p" (the printed P value alone) or "ci" (the printed interval's bounds, "0.2-0.6"). `use` numbers
+        the uses on one page (chapters/_setup.py counts them), so that each card's id is unique
+        on its page. `page_folder` is where the page sits: "chapters", or "." for the front page.
+        The card reads one field at a time (quote, location, derived, check, outcome), never the
+        register's note."""
+        shown = {"printed": self.fmt, "lower": lambda i: self.fmt(i).lower(), "estimate": self.estimate,
+                 "derived": self.derived, "p": lambda i: str(self.value(i).p),
+                 "ci": lambda i: "-".join(bound.text for bound in self.value(i).ci)}[show](row_id)
+        return LinkedNumber(number_link(row_id, escape.markdown(shown), self._card(row_id), f"ledger-card-{use}",
+                                        page_folder))
+
+    def _card(self, row_id: str) -> list[str]:
+        """The number card's lines, as Markdown (text escaped)."""
+        e = escape.markdown
+        check = self.check_of(row_id)
+        derivation = (f"Derived: {e(self.derived(row_id) or 'nothing to derive')} (check: {e(check)})"
+                      if check != "none" else "An input: quoted as printed, with no check of its own")
+        quote = self.quote(row_id)
+        where = f"{e(self.source_of(row_id))}, {e(self.location(row_id))}"
+        return [f"{where}: “{e(quote)}”" if quote else where, derivation,
+                f"Outcome: *{e(self.outcome(row_id))}*; ledger row `{row_id}`"]
 
     def says(self, statement_id: str) -> str:
         """The words of one of the report's own statements (rederive.statements), which `check`
@@ -269,8 +324,30 @@ def ledger_link(row_id: str, text: str) -> str:
     """A link from a chapter (chapters/*.qmd) to a ledger row, whose target depends on the format,
     with Quarto's conditional spans: on the web the ledger page (chapters/ledger.html), in the PDF
     the row's anchor in the PDF's own ledger (its findings table), never a web page from the PDF."""
-    return (f'[[{text}](ledger.html#row-{row_id})]{{.content-visible when-format="html"}}'
+    return (f'[[{text}]({_ledger_target(row_id, "chapters")})]{{.content-visible when-format="html"}}'
             f'[[{text}](#row-{row_id})]{{.content-visible unless-format="html"}}')
+
+
+def _ledger_target(row_id: str, page_folder: str) -> str:
+    return ("" if page_folder == "chapters" else "chapters/") + f"ledger.html#row-{row_id}"
+
+
+def number_link(row_id: str, text: str, card: list[str], card_id: str, page_folder: str = "chapters") -> str:
+    """A number linked to its ledger row, as Markdown. On the web the link carries its card: a
+    span (role "tooltip", named by the link's aria-describedby) that theme/book.css shows while
+    the link is hovered or focused; in the PDF only the link, to the PDF's own ledger."""
+    lines = "".join(f"[{line}]{{.ledger-card-line}}" for line in card)
+    web = (f"[[{text}]({_ledger_target(row_id, page_folder)}){{aria-describedby=\"{card_id}\"}}"
+           f"[{lines}]{{#{card_id} .ledger-card role=\"tooltip\" data-pagefind-ignore=\"all\"}}]{{.ledger-number}}")
+    return (f'[{web}]{{.content-visible when-format="html"}}'
+            f'[[{text}](#row-{row_id})]{{.content-visible unless-format="html"}}')
+
+
+class LinkedNumber(Markdown):
+    """A linked number (Report.number): shown as Markdown by an inline expression, and as its
+    Markdown text in an f-string, so that code can build a sentence of linked numbers."""
+    def __str__(self) -> str:
+        return self.data
 
 
 def glossary_link(term: str, page_folder: str = "chapters") -> str:
@@ -369,3 +446,45 @@ def interactive_table(frame: pd.DataFrame, table_id: str, filter_columns: list[s
         pageLength=25, classes="display compact")
     # pandoc (the fallback's --embed-resources) must leave the stylesheet a link, as Quarto does
     return HTML(html.replace("<link href=", '<link data-external="1" href=', 1))
+
+
+def ledger_row_finder(table_id: str, id_column: int, page: str):
+    """The script that makes every `ledger.html#row-<id>` link land on its row. DataTables keeps
+    only the current page of the interactive table in the document, so a row on another page has
+    no element to scroll to; this finds the row by its id (column `id_column`), clears any filter
+    that hides it, turns to its page, scrolls to it, highlights it and gives it the focus, on
+    load and whenever the address's #row-... changes; its quote and note are opened. A target that is an element already (a
+    findings or statements row, which carry their own anchors) is left to the browser. Written
+    here: DataTables has `row().show()` only as a plug-in, which the itables bundle lacks."""
+    import json
+    import os
+
+    from IPython.display import HTML
+    bundle = os.path.relpath(TABLE_LIBRARY, os.path.dirname(page) or ".")
+    return HTML(f"""<script type="module">
+import {{ jQuery as $ }} from '{bundle}';
+const TABLE = {json.dumps('#' + table_id)}, ID_COLUMN = {int(id_column)};
+function showRow() {{
+  const target = decodeURIComponent(location.hash.slice(1));
+  if (!target.startsWith("row-") || document.getElementById(target) || !$.fn.dataTable.isDataTable(TABLE)) return;
+  const api = $(TABLE).DataTable();
+  const index = api.rows().indexes().toArray().find(i => api.cell(i, ID_COLUMN).data() === target.slice(4));
+  if (index === undefined) return;
+  const shown = () => api.rows({{search: "applied", order: "applied"}}).indexes().toArray();
+  if (!shown().includes(index)) {{
+    if (api.searchPanes) api.searchPanes.clearSelections();
+    api.search("").columns().search("").draw();
+  }}
+  api.page(Math.floor(shown().indexOf(index) / api.page.len())).draw(false);
+  document.querySelectorAll(".ledger-target").forEach(row => row.classList.remove("ledger-target"));
+  const row = api.row(index).node();
+  row.classList.add("ledger-target");
+  const details = row.querySelector("details");
+  if (details) details.open = true;  // its quote and note at once
+  row.tabIndex = -1;
+  row.scrollIntoView({{block: "center"}});
+  row.focus({{preventScroll: true}});
+}}
+if ($.fn.dataTable.isDataTable(TABLE)) showRow(); else $(document).one("init.dt", () => setTimeout(showRow));
+window.addEventListener("hashchange", showRow);
+</script>""")

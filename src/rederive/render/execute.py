@@ -37,12 +37,21 @@ _OPTION_LINE = re.compile(r"^#\|\s?(.*)$")
 _INLINE = re.compile(r"`\{python\}\s+([^`]+?)\s*`")
 # A falsy value (an empty string, 0, None, False) Quarto prints as the expression's source text
 # (rederive.render.inline): refused here, as the value is known only when evaluated.
-_INLINE_CODE = """__inline_value = ({expr})
+# A ledger number in prose must link to its row (issue 18): an expression that reads a row's
+# number text (rederive.report.NUMBER_TEXTS_READ) and shows no link to that row is refused.
+_INLINE_CODE = """from rederive import report as __report
+__report.NUMBER_TEXTS_READ.clear()
+__inline_value = ({expr})
 if isinstance(__inline_value, (str, int, float, type(None))) and not __inline_value:
     raise ValueError(f"its value is {{__inline_value!r}}, which Quarto prints as the expression's source text")
 __inline_markdown = getattr(__inline_value, "_repr_markdown_", None)
-print(__inline_markdown() if __inline_markdown else (__inline_value if isinstance(__inline_value, str) else repr(__inline_value)), end="")
-del __inline_value, __inline_markdown"""
+__inline_text = __inline_markdown() if __inline_markdown else (__inline_value if isinstance(__inline_value, str) else repr(__inline_value))
+__unlinked = sorted(i for i in __report.NUMBER_TEXTS_READ if f"#row-{{i}})" not in __inline_text)
+if __unlinked:
+    raise ValueError(f"it shows ledger row {{', '.join(__unlinked)}} without its link to that row: write "
+                     f"n({{__unlinked[0]!r}}) (Report.number) in prose; f() is for code")
+print(__inline_text, end="")
+del __report, __inline_value, __inline_markdown, __inline_text, __unlinked"""
 # Run after a chapter's last cell: what it read from the report (rederive.reads), for the cache.
 # Data only (rederive.datacache), never pickle: the render process decodes it.
 _READS_CODE = """from rederive import datacache as __d, reads as __r
