@@ -90,7 +90,11 @@ def test_html_has_resolved_crossrefs_inline_values_citations_and_callouts(render
     assert 'href="#fig-descart-timing">Figure 1.1<' in html
     assert 'href="#tbl-descart-baseline">Table 1.1<' in html
     assert "{python}" not in html
-    assert "238 of them (43.3%)" in html  # an inline expression, evaluated
+    # inline expressions, evaluated: "238 of them (43.3%)", each number a link to its ledger row
+    # with its card (Report.number)
+    assert re.search(r'<a href="ledger\.html#row-failures_n" aria-describedby="ledger-card-\d+">238</a>'
+                     r'<span id="ledger-card-\d+" class="ledger-card" role="tooltip"[^>]*>.*?</span></span></span> of them '
+                     r'\(<span class="ledger-number"><a href="ledger\.html#row-failures_pct"[^>]*>43\.3%</a>', html)
     assert 'href="#ref-diblasi2022"' in html and "Di Blasi" in html  # citeproc, citations linked
     assert 'class="callout-warning callout"' in html
     assert re.search(r'<img[^>]*src="data:image/png;base64', html)  # the figure, embedded
