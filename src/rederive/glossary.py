@@ -14,6 +14,8 @@ import re
 TERMS = {
     "PFS-2": "pfs2", "OS-2": "os2", "hazard ratio": "hr", "HR": "hr", "confidence interval": "ci", "CI": "ci",
     "ORR": "orr", "CR": "cr", "I²": "i2", "prediction interval": "pi", "split": "split", "reading": "reading",
+    "odds ratio": "or", "Kaplan-Meier": "km", "Mantel-Haenszel": "mh", "Breslow-Day": "bd", "GRIM": "grim",
+    "Egger": "egger", "CRS": "crs", "ICANS": "icans",
 }
 PAGE_GLOSSARY = "chapters/glossary.qmd"
 
