@@ -96,6 +96,8 @@ class Report:
         return f"{r.estimate.text}{'' if unit in ('', '%') else ' '}{unit}"
 
     def count_of(self, row_id: str) -> int:
+        """The printed count as a number (for code; prose shows it with n())."""
+        NUMBER_TEXTS_READ.add(row_id)
         return self.value(row_id).count
 
     def derived(self, row_id: str) -> str:
