@@ -84,6 +84,16 @@ def test_the_fallback_check_refuses_an_own_result_shown_without_its_link(R, expr
     assert unlinked_results(expression, namespace, text) == refused
 
 
+def test_a_chapter_function_that_reads_a_result_is_seen_too(R):
+    # Oracle: chapters/descart-2022.qmd's former denominators_text(key), which joined a pinned
+    # list of denominators ("208, 209 or 210") from a result held in a chapter variable.
+    from rederive import report
+    namespace = {"denominators": R.analysis("descart_baseline_denominators"), "fmt": fmt}
+    exec('def denominators_text(key):\n    return fmt.join(denominators[key], last="or")', namespace)
+    report.ANALYSES_READ.clear()
+    assert unlinked_results('denominators_text("pd_infusion")', namespace, "208, 209 or 210") == ["descart_baseline_denominators"]
+
+
 def test_an_analysis_read_inside_the_expression_itself_is_seen_too(R):
     from rederive import report
     report.ANALYSES_READ.clear()

@@ -60,6 +60,10 @@ _RESULT_FORMATS = {
     "percent_digits": lambda v, places: fmt.fixed(Fraction(v) * 100, 1 if places is None else places),
     # item `places` of a pinned list of ranges ("41-42, 35-46, 5-15"), as fmt.span shows it ("5-15", or "5" for "5-5")
     "span_item": lambda v, places: fmt.span(*str(v).split(", ")[places].split("-")),
+    # the upper end of that item ("15" of "5-15")
+    "item_high": lambda v, places: str(v).split(", ")[places].split("-")[-1],
+    # a pinned list of alternatives ("208, 209, 210") as prose: "208, 209 or 210"
+    "alternatives": lambda v, places: fmt.join(str(v).split(", "), last="or"),
 }
 
 
@@ -162,8 +166,8 @@ class Report:
         "analysis", id `<analysis>.<path>`, pinned in data/analyses.csv) as `number` links a
         source's number: on the web with its card (what result it is, its value now, its pin and
         the outcome), in the PDF to the row in the PDF's own ledger. The text is the engine's
-        value now, formatted `how`: "text", "thousands", "words", "percent_digits" (a proportion
-        as a percentage without the sign) or a rederive.formatting function taking the value (and
+        value now, formatted `how`: one of _RESULT_FORMATS ("text", "thousands", "words",
+        "percent_digits": a proportion as a percentage without the sign, ...) or a rederive.formatting function taking the value (and
         `places` when given): "fixed", "number", "p", "p_digits", "proportion". A row that moved
         from its pin stops the chapter (UnexpectedOutcome), as `check` does."""
         row = self.ledger[row_id]
@@ -451,11 +455,12 @@ def _remember_parts(value, name: str) -> None:
 
 def unlinked_results(expression: str, namespace: dict, text: str) -> list[str]:
     """The own results (analysis names) an inline expression shows without a link to any of
-    their rows: those it read with Report.analysis, and those whose part a variable it names
-    holds, unless only counted (inside `len(...)`), judged in words (inside `say.<judgement>(...)`)
+    their rows: those it read with Report.analysis, those whose part a variable it names
+    holds, and those a chapter's function it calls reads from the chapter's variables, unless only counted (inside `len(...)`), judged in words (inside `say.<judgement>(...)`)
     or only a label read (a "_" key). Used by the
     fallback after each inline expression (rederive.render.execute)."""
     import ast
+    import types
     if not any(c.isdigit() for c in text):
         return []  # words only ("does not clearly change the response"): no number is shown
     touched = set(ANALYSES_READ)
@@ -481,6 +486,10 @@ def unlinked_results(expression: str, namespace: dict, text: str) -> list[str]:
             return
         if isinstance(node, ast.Name) and id(namespace.get(node.id)) in _RESULT_PARTS:
             touched.add(_RESULT_PARTS[id(namespace[node.id])])
+        if isinstance(node, ast.Name) and isinstance(namespace.get(node.id), types.FunctionType):
+            # a chapter's helper that reads a result held in a variable of the chapter
+            touched.update(_RESULT_PARTS[id(namespace[name])] for name in namespace[node.id].__code__.co_names
+                           if id(namespace.get(name)) in _RESULT_PARTS)
         for child in ast.iter_child_nodes(node):
             visit(child)
 
