@@ -55,13 +55,17 @@ bench: $(STAMP)
 	$(PY) benchmarks/run.py
 
 # Setup: uv (PyPI ships it as one binary wheel, pinned here) installs the pinned set in seconds;
-# where uv cannot be installed or fails, pip does the same job, only slower.
+# where uv cannot be installed or fails, pip does the same job, only slower. Both write the
+# packages' bytecode at install (uv only when asked: --compile-bytecode), as Python does not
+# write it itself under PYTHONDONTWRITEBYTECODE: without it, every process (the render, each
+# chapter's kernel, each test's subprocess) compiles pandas, IPython... from source again, some
+# seconds each. The Makefile is a prerequisite because it says how the packages are installed.
 UV_VERSION := 0.13.9
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml Makefile
 	rm -rf $(VENV)
 	python3 -m venv $(VENV)
 	@if $(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION) 2>/dev/null && \
-	    $(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.txt && \
+	    $(VENV)/bin/uv pip install --quiet --compile-bytecode --python $(PY) -r requirements.txt && \
 	    $(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e . ; then \
 	  echo "setup: installed with uv $(UV_VERSION)"; \
 	else \

@@ -35,3 +35,44 @@ def warm_analysis_cache():
     from rederive.ledger import build
     build(ROOT)
 
+
+
+@pytest.fixture(scope="session")
+def shared_render(tmp_path_factory):
+    """One fallback render of a copy of the project per test session, with `prepare(project)`
+    applied first, shared by the test workers: the first worker to ask renders under a lock in
+    the session's common temporary folder (pytest-xdist's documented pattern for a session
+    fixture that runs once), the others wait for it. Returns a function giving each caller its
+    own copy of the rendered project (book, figures and the render's caches, which are keyed
+    by content, not by folder) and what the render returned (returncode, stdout, stderr, and
+    the lines of REDERIVE_BUILD_LOG). fcntl's lock: the standard library's, no new package."""
+    import fcntl
+    import json
+    import shutil
+    from types import SimpleNamespace
+
+    if "PYTEST_XDIST_WORKER" not in os.environ:  # no xdist: this process is the only one
+        common = tmp_path_factory.mktemp("shared-render")
+    else:
+        common = tmp_path_factory.getbasetemp().parent / f"shared-render-{os.environ['PYTEST_XDIST_TESTRUNUID']}"
+        common.mkdir(exist_ok=True)
+    made = {}
+
+    def rendered_copy(dest: Path, prepare) -> tuple[Path, SimpleNamespace]:
+        where = common / prepare.__name__
+        if prepare.__name__ not in made:
+            with open(common / f"{prepare.__name__}.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+                result = where / "result.json"
+                if not result.exists():
+                    project = copy_project(where / "project")
+                    prepare(project)
+                    log = where / "builds.log"
+                    done = run_rederive(project, "render", "--fallback", env={"REDERIVE_BUILD_LOG": str(log)})
+                    builds = log.read_text().splitlines() if log.exists() else []
+                    result.write_text(json.dumps({"returncode": done.returncode, "stdout": done.stdout,
+                                                  "stderr": done.stderr, "builds": builds}), encoding="utf-8")
+            made[prepare.__name__] = json.loads((where / "result.json").read_text(encoding="utf-8"))
+        project = Path(shutil.copytree(where / "project", dest / "project", symlinks=True))
+        return project, SimpleNamespace(**made[prepare.__name__])
+    return rendered_copy

@@ -28,13 +28,13 @@ def _with_row(report, row_id, **changes):
 
 def _reads_of(calls):
     """What a chapter making these calls records (in a record of its own: a kernel starts empty)."""
-    saved = reads._reads
-    reads._reads = {}
+    saved = reads._reads, reads._pending
+    reads._reads, reads._pending = {}, {}
     try:
         calls()
         return reads.recorded_reads()
     finally:
-        reads._reads = saved
+        reads._reads, reads._pending = saved
 
 
 def test_the_digest_compares_answers_not_how_their_objects_are_shared():
@@ -70,10 +70,42 @@ def test_a_changed_value_a_chapter_read_is_noticed_and_an_unread_one_is_not(repo
     assert reads.still_the_same(report, read_tongren) is None
     assert reads.still_the_same(edited, read_tongren) == "fmt('tr_n') changed"
     assert reads.still_the_same(edited, read_descart) is None
-    # a note a chapter shows only through a whole-source read is a change for that read too
+    # a note a chapter shows through a whole-source read is a change for that read too
     notes_only = _with_row(report, "tr_n", note="edited")
-    whole = _reads_of(lambda: report.rows("tongren2025"))
-    assert reads.still_the_same(notes_only, whole) == "rows('tongren2025') changed"
+    shows_notes = _reads_of(lambda: [r.note for r in report.rows("tongren2025")])
+    assert reads.still_the_same(notes_only, shows_notes) == "rows('tongren2025') changed"
+
+
+def test_rows_are_read_per_field_so_a_note_edit_leaves_a_chapter_that_shows_no_note_alone(report):
+    # Oracle: the note of tr_n edited, nothing else. A chapter that read every row's source and
+    # id (as the front page does) and one that only counted the findings read no note: they are
+    # unchanged. One that showed the rows' notes, or printed a row whole, or read a row by id
+    # and its note, read the change.
+    notes_only = _with_row(report, "tr_n", note="edited")
+    sources = _reads_of(lambda: [(r.source, r.id) for r in report.rows()])
+    counted = _reads_of(lambda: len(report.findings()))
+    assert [r.fields for r in sources] == [("id", "source")] and counted[0].fields == ()
+    assert reads.still_the_same(notes_only, sources) is None
+    assert reads.still_the_same(notes_only, counted) is None
+    assert reads.still_the_same(notes_only, _reads_of(lambda: [r.note for r in report.rows()])) == "rows() changed"
+    assert reads.still_the_same(notes_only, _reads_of(lambda: [repr(r) for r in report.rows()])) == "rows() changed"
+    assert reads.still_the_same(notes_only, _reads_of(lambda: report.row("tr_n").note)) == "row('tr_n') changed"
+    assert reads.still_the_same(notes_only, _reads_of(lambda: report.row("tr_n").reported)) is None
+    # a field read at any call of the same method counts for the read (one record per call)
+    twice = _reads_of(lambda: (report.rows()[0].id, [r.note for r in report.rows()]))
+    assert reads.still_the_same(notes_only, twice) == "rows() changed"
+    # a row added or gone changes how many rows there are, even for a chapter that read no field
+    fewer = Report(Ledger(list(report.ledger.sources.values()), [r for r in report.ledger.rows if r.id != "tr_n"],
+                          list(report.ledger.analyses.values())), ROOT)
+    assert reads.still_the_same(fewer, counted) is None  # tr_n is not a finding: the findings are the same
+    assert reads.still_the_same(fewer, sources) == "rows() changed"
+
+
+def test_a_row_view_reads_like_the_row_and_cannot_be_changed(report):
+    view = reads.RowView(report.ledger["tr_n"], set())
+    assert view.reported == report.ledger["tr_n"].reported and view == report.ledger["tr_n"]
+    with pytest.raises(AttributeError):
+        view.note = "changed"
 
 
 def test_a_row_that_is_gone_means_the_chapter_runs_again(report):

@@ -18,6 +18,8 @@ running prose by position with these rules (number parsers such as `quantulum3` 
 """
 from __future__ import annotations
 
+import bisect
+
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -148,6 +150,30 @@ def _covered(spans: list[tuple[int, int]], number: Number) -> bool:
     return any(a <= number.start and number.end <= b for a, b in spans)
 
 
+class _Spans:
+    """Spans of a text, asked many times whether one holds a number: of the spans starting at or
+    before the number, the one reaching furthest decides (bisect rather than a scan of every span)."""
+    def __init__(self, spans: list[tuple[int, int]]):
+        ordered = sorted(spans)
+        self.starts = [a for a, _ in ordered]
+        self.reach, furthest = [], -1
+        for _, b in ordered:
+            furthest = max(furthest, b)
+            self.reach.append(furthest)
+
+    def cover(self, number: Number) -> bool:
+        i = bisect.bisect_right(self.starts, number.start)
+        return i > 0 and self.reach[i - 1] >= number.end
+
+
+def _inside(found: list[Number], starts: list[int], span: tuple[int, int]):
+    """The numbers (in text order) that lie within span."""
+    a, b = span
+    for number in found[bisect.bisect_left(starts, a):bisect.bisect_left(starts, b)]:
+        if number.end <= b:
+            yield number
+
+
 def context(text: str, number: Number, width: int = 50) -> str:
     left = text[max(0, number.start - width):number.start]
     right = text[number.end:number.end + width]
@@ -181,23 +207,25 @@ def audit_source(source: Source, text: str, excl: list[exclusions_module.Exclusi
     found = numbers(text)
     # An exclusion may not span a result, even one that a register row also quotes.
     refused = set()
+    starts = [number.start for number in found]  # in text order, as NUMBER finds them
     for span, e in excluded:
-        for number in found:
-            kind = _covered([span], number) and result_kind(text, number.start, number.end)
+        for number in _inside(found, starts, span):
+            kind = result_kind(text, number.start, number.end)
             if kind and (e.line, number.start) not in refused:
                 refused.add((e.line, number.start))
                 problems.append(Problem(e.file, e.line, "context",
                                         f"an exclusion may not cover a result: {number.text!r} reads as {kind} "
                                         f"in {context(text, number, 30)!r}; register it instead"))
-            misfit = not kind and _covered([span], number) and reason_misfit(e.reason, text, number)
+            misfit = not kind and reason_misfit(e.reason, text, number)
             if misfit and (e.line, number.start) not in refused:
                 refused.add((e.line, number.start))
                 problems.append(Problem(e.file, e.line, "reason",
                                         f"{e.reason!r} does not fit {number.text!r} in {context(text, number, 30)!r}: "
                                         f"{misfit}; give the reason that fits, or register it"))
+    registered_spans = _Spans(registered)
     for number in found:
         result.printed += 1
-        if _covered(registered, number):
+        if registered_spans.cover(number):
             result.registered += 1
             continue
         hits = [e for span, e in excluded if _covered([span], number)]

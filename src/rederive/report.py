@@ -67,7 +67,7 @@ _RESULT_FORMATS = {
 }
 
 
-@record_reads  # what a chapter read, for the renderer to tell later whether it would read the same
+@record_reads(per_field=(LedgerRow,))  # what a chapter read, for the renderer to tell later whether it would read the same
 class Report:
     def __init__(self, ledger: Ledger, root: Path):
         self.ledger = ledger
@@ -515,6 +515,26 @@ def glossary_link(term: str, page_folder: str = "chapters") -> str:
             f'[[{text}](#gloss-{TERMS[term]})]{{.content-visible unless-format="html"}}')
 
 
+class Markdown:
+    """Markdown a chapter shows, as IPython.display.Markdown shows it: through IPython's rich
+    display protocol (`_repr_markdown_`), which the kernel's display machinery honours. Defined
+    here so that the renderer, which only compares these answers (rederive.reads), does not
+    import IPython to do so."""
+    def __init__(self, data: str):
+        self.data = data
+
+    def _repr_markdown_(self) -> str:
+        return self.data
+
+    def __repr__(self) -> str:  # no address: a cell's plain-text output is the same in every render
+        return "<rederive.report.Markdown object>"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Markdown) and other.data == self.data
+
+    __hash__ = None
+
+
 def md_table(frame: pd.DataFrame, caption: str | None = None, markdown: tuple[str, ...] = ()):
     """A pandas table as Markdown (a pipe table laid out to fit the page: rederive.table_layout),
     which Quarto and pandoc render in every format. A caption here is for a table of the
@@ -523,8 +543,6 @@ def md_table(frame: pd.DataFrame, caption: str | None = None, markdown: tuple[st
     caption from the cell's `tbl-cap` and a `tbl-` label instead. Every text cell is shown as text (rederive.escape), except in the
     columns named in `markdown`, which the chapter built as Markdown on purpose (an anchor, a
     link) from text it escaped itself. Cells are shown as the chapter formatted them."""
-    from IPython.display import Markdown
-
     from .table_layout import break_long_words, pipe_table
     safe = frame.copy()
     for column in safe.columns:
@@ -535,13 +553,11 @@ def md_table(frame: pd.DataFrame, caption: str | None = None, markdown: tuple[st
 
 
 def md_list(items: list[str]):
-    from IPython.display import Markdown
     return Markdown("\n".join(f"- {item}" for item in items))
 
 
 def md_code(text: str, language: str = ""):
     """A fenced code block (for text a reader copies, such as a BibTeX entry)."""
-    from IPython.display import Markdown
     fence = "````" if "```" in text else "```"
     return Markdown(f"{fence}{language}\n{text}\n{fence}")
 

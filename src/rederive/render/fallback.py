@@ -14,6 +14,7 @@ import signal
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -315,15 +316,16 @@ def _execute_all(root: Path, rels: list[str], reuse: bool) -> list[Chapter]:
 
     from .incremental import ChapterCache
 
-    for rel in rels:
-        check_cell_options(root, rel)
-        check_inline_expressions(root, rel)
     cache = ChapterCache(root)
     kept = {}
     why = {}
     for rel in rels:
         cache.key(rel)  # taken before anything runs: an edit made meanwhile is a miss next time
         kept[rel], why[rel] = cache.reusable(rel) if reuse else (None, "--fresh")
+    for rel in rels:  # before any kernel starts; a text checked already (same key) is not read again
+        if not cache.text_was_checked(rel):
+            check_cell_options(root, rel)
+            check_inline_expressions(root, rel)
 
     def timed(rel):
         # SIGINT and SIGTERM go to the main thread only, which unwinds the render: delivered to a
@@ -382,7 +384,10 @@ def _compile_pdf(typ: str, typ_path: Path) -> None:
 def render(root: Path, reuse: bool = True) -> None:
     started = snapshot(root)  # compared again before publishing: a book must agree with itself
     book = load_book(root)
+    warm = threading.Thread(target=_warm_up, daemon=True)
+    warm.start()  # the imports the comparison needs, while the pre-render check runs in its own process
     _run_scripts(root, book.pre_render, "pre-render", {})
+    warm.join()
     staging = staging_folder(root)
     try:
         chapters = _execute_all(root, book.chapters, reuse)
@@ -416,20 +421,36 @@ def render(root: Path, reuse: bool = True) -> None:
             print(f"nothing changed since the last render: {OUTPUT_DIR}/ is current", flush=True)
             discard(staging)
             return
-        print("writing HTML (a page per chapter) and the PDF's Typst with pandoc", flush=True)
+        # The PDF is made of the book's Typst Markdown and the images it embeds (all written to
+        # the staged figures folder by now): unchanged, the last PDF is the one typst would compile.
+        images = sorted((staging / "figures").glob("*")) if (staging / "figures").is_dir() else []
+        pdf_key = cache.key("pdf", typst_markdown, _title_page_note(root, book), _typst_preamble(book),
+                            (root / "_quarto.yml").read_bytes(),
+                            book.bibliography.read_bytes() if book.bibliography else b"",
+                            *(part for path in images for part in (path.name, path.read_bytes())))
+        pdf = cache.get(pdf_key, "pdf")
+        pdf_path = staging / f"{book.output_file}.pdf"
+        print("writing HTML (a page per chapter)" + (" and the PDF's Typst" if pdf is None else "")
+              + " with pandoc", flush=True)
         # pandoc runs once per page and once for the PDF's Typst, two at a time, the longest first
         with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-            typst_job = pool.submit(_pandoc, typst_markdown, "typst", book, staging,
-                                    ["-M", f"abstract={_title_page_note(root, book)}", "-V", "abstract-title=How to cite",
-                                     "-V", f"header-includes={_typst_preamble(book)}"])
+            typst_job = None if pdf is not None else pool.submit(
+                _pandoc, typst_markdown, "typst", book, staging,
+                ["-M", f"abstract={_title_page_note(root, book)}", "-V", "abstract-title=How to cite",
+                 "-V", f"header-includes={_typst_preamble(book)}"])
             for done in [pool.submit(site.write_page, markdown, page, pages, book, staging, book.bibliography, cache)
                          for markdown, page in page_markdown]:
                 done.result()
-            typ = typst_job.result()
+            typ = typst_job.result() if typst_job else None
             cache.prune()
-            print("indexing the search (Pagefind) and compiling the PDF (typst)", flush=True)
+            print("indexing the search (Pagefind)" + (" and compiling the PDF (typst)" if pdf is None else
+                                                       "; the PDF is unchanged"), flush=True)
             search = pool.submit(site.index_search, staging)
-            _compile_pdf(typ, staging / f"{book.output_file}.typ")
+            if pdf is None:
+                _compile_pdf(typ, staging / f"{book.output_file}.typ")
+                cache.put(pdf_key, pdf_path.read_bytes(), "pdf")
+            else:
+                pdf_path.write_bytes(pdf)
             search.result()
         _run_scripts(root, book.post_render, "post-render", {"QUARTO_PROJECT_OUTPUT_DIR": staging.name})
         publish(staging, root, started)
@@ -437,6 +458,18 @@ def render(root: Path, reuse: bool = True) -> None:
     except BaseException:
         discard(staging)
         raise
+
+
+def _warm_up() -> None:
+    """Import what deciding which chapters to reuse needs, and fingerprint the environment: work
+    that does not depend on the pre-render step, done while it runs. Only a head start: whatever
+    fails here is done again, and fails properly, where it is needed."""
+    try:
+        from .. import report, store  # noqa: F401
+        from .incremental import _tools
+        _tools()
+    except Exception:
+        pass
 
 
 PUBLISHED_KEY = ".rederive/published-build"

@@ -11,7 +11,10 @@ A chapter's saved execution (its outputs, and the figures it saved for citing) i
   value it changed, wherever in data/ that value came from.
 
 A page is rewritten unless its Markdown, sidebar, pager, the images it embeds, the
-bibliography, the renderer's assets, the engine and the environment are all unchanged.
+bibliography, the renderer's assets, the engine and the environment are all unchanged; the PDF
+is compiled again unless its Markdown, title page, preamble, _quarto.yml, the bibliography, the
+images, the assets, the engine and the environment are all unchanged (typst writes the same
+bytes for the same input: no date is set).
 
 Anything unreadable in a cache is a miss: a chapter's saved execution is data only
 (rederive.datacache: JSON, authenticated with a key outside the work tree), validated before use,
@@ -39,11 +42,14 @@ class Saved:
 
 @functools.cache
 def _tools() -> bytes:
-    """The engine's source (the renderer included), Python's version and every installed package's."""
-    from importlib.metadata import distributions
+    """The engine's source (the renderer included), Python's version and every installed package's:
+    the names of the installed distributions' metadata folders, which carry name and version
+    (`name-version.dist-info`, the wheel spec), listed rather than each METADATA file parsed."""
+    import os
 
     from ..cache import engine_fingerprint
-    versions = sorted(f"{d.metadata['Name']}=={d.version}" for d in distributions())
+    versions = sorted(name for folder in sys.path if os.path.isdir(folder) for name in os.listdir(folder)
+                      if name.endswith((".dist-info", ".egg-info")))
     return (engine_fingerprint() + sys.version + "\n" + "\n".join(versions)).encode()
 
 
@@ -77,6 +83,12 @@ class ChapterCache:
         self._common = common.hexdigest()
         self._keys: dict[str, str] = {}
         self._report = None
+        self._checked: set[str] = set()
+
+    def text_was_checked(self, rel: str) -> bool:
+        """Was this very text checked (cell options, inline expressions) by this engine? It was
+        when a saved execution has its key: a chapter is saved only after those checks passed."""
+        return rel in self._checked
 
     def key(self, rel: str) -> str:
         """Taken once per render, before the chapter runs: an edit made while it runs is a miss next time."""
@@ -101,6 +113,7 @@ class ChapterCache:
             return None, "its saved execution is unreadable"
         if saved.key != self.key(rel):
             return None, "its text, the engine or the environment changed"
+        self._checked.add(rel)
         from ..reads import still_the_same
         changed = still_the_same(self._ledger_report(), saved.chapter.reads)
         if changed:
@@ -136,23 +149,24 @@ class PageCache:
             digest.update(len(data).to_bytes(8, "big") + data)
         return digest.hexdigest()
 
-    def get(self, key: str) -> str | None:
+    def get(self, key: str, kind: str = "html") -> str | bytes | None:
+        """A page's HTML (kind "html", a str) or the PDF (kind "pdf", bytes) saved under key."""
         self._used.add(key)
         if not self.reuse:
             return None
         from ..datacache import CacheMiss, load
         try:  # authenticated like every cache: a page placed here under a guessable key is a miss
-            html = load(self.folder / f"{key}.html.json", "page")
+            saved = load(self.folder / f"{key}.{kind}.json", "page")
         except CacheMiss:
             return None
-        return html if isinstance(html, str) else None
+        return saved if isinstance(saved, str if kind == "html" else bytes) else None
 
-    def put(self, key: str, html: str) -> None:
+    def put(self, key: str, content: str | bytes, kind: str = "html") -> None:
         from ..datacache import save
-        save(self.folder / f"{key}.html.json", "page", html)
+        save(self.folder / f"{key}.{kind}.json", "page", content)
 
     def prune(self) -> None:
-        """Forget the pages this render did not ask for (older versions of its pages)."""
-        for path in [*self.folder.glob("*.html.json"), *self.folder.glob("*.html")]:  # *.html: the old format
+        """Forget the pages (and PDFs) this render did not ask for (older versions of them)."""
+        for path in [*self.folder.glob("*.json"), *self.folder.glob("*.html")]:  # *.html: the old format
             if path.name.split(".")[0] not in self._used or path.suffix == ".html":
                 path.unlink(missing_ok=True)
