@@ -15,7 +15,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from IPython.display import Markdown
 
 from fractions import Fraction
 
@@ -497,24 +496,6 @@ def unlinked_results(expression: str, namespace: dict, text: str) -> list[str]:
     return sorted(name for name in touched if f"#row-{name}." not in text)
 
 
-class LinkedNumber(Markdown):
-    """A linked number (Report.number): shown as Markdown by an inline expression, and as its
-    Markdown text in an f-string, so that code can build a sentence of linked numbers."""
-    def __str__(self) -> str:
-        return self.data
-
-
-def glossary_link(term: str, page_folder: str = "chapters") -> str:
-    """The first use of a glossary term on a page (rederive.glossary) as a link to its entry: on
-    the web the glossary page, in the PDF the glossary chapter of the same PDF. `page_folder` is
-    where the page sits: "chapters", or "." for the front page."""
-    from .glossary import TERMS
-    target = ("" if page_folder == "chapters" else "chapters/") + f"glossary.html#gloss-{TERMS[term]}"
-    text = escape.markdown(term)
-    return (f'[[{text}]({target})]{{.content-visible when-format="html"}}'
-            f'[[{text}](#gloss-{TERMS[term]})]{{.content-visible unless-format="html"}}')
-
-
 class Markdown:
     """Markdown a chapter shows, as IPython.display.Markdown shows it: through IPython's rich
     display protocol (`_repr_markdown_`), which the kernel's display machinery honours. Defined
@@ -533,6 +514,24 @@ class Markdown:
         return isinstance(other, Markdown) and other.data == self.data
 
     __hash__ = None
+
+
+class LinkedNumber(Markdown):
+    """A linked number (Report.number): shown as Markdown by an inline expression, and as its
+    Markdown text in an f-string, so that code can build a sentence of linked numbers."""
+    def __str__(self) -> str:
+        return self.data
+
+
+def glossary_link(term: str, page_folder: str = "chapters") -> str:
+    """The first use of a glossary term on a page (rederive.glossary) as a link to its entry: on
+    the web the glossary page, in the PDF the glossary chapter of the same PDF. `page_folder` is
+    where the page sits: "chapters", or "." for the front page."""
+    from .glossary import TERMS
+    target = ("" if page_folder == "chapters" else "chapters/") + f"glossary.html#gloss-{TERMS[term]}"
+    text = escape.markdown(term)
+    return (f'[[{text}]({target})]{{.content-visible when-format="html"}}'
+            f'[[{text}](#gloss-{TERMS[term]})]{{.content-visible unless-format="html"}}')
 
 
 def md_table(frame: pd.DataFrame, caption: str | None = None, markdown: tuple[str, ...] = ()):
