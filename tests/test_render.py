@@ -227,6 +227,22 @@ def test_the_fallback_refuses_a_ledger_number_in_prose_without_its_link_naming_f
     assert f"chapters/methods.qmd:{line}" in done.stderr and "ledger row failures_n without its link" in done.stderr, done.stderr[-800:]
 
 
+def test_the_fallback_refuses_an_own_result_in_prose_without_its_link_naming_file_line_and_result(rendered):
+    # Oracle: issue 18, item 4, for the report's own results: an inline expression that shows a
+    # number of a result a chapter holds (here the exact test's P value, data/analyses.csv row
+    # synthesis_sequence.tests.p_vs_pooled) without the link own() makes stops the render, naming
+    # where it is written and the result.
+    project, _ = rendered
+    methods = project / "chapters" / "methods.qmd"
+    line = len(methods.read_text(encoding="utf-8").splitlines()) + 6
+    plain = '\n```{python}\ntests = R.analysis("synthesis_sequence")["tests"]\n```\n\nSee `{python} fmt.p(tests["p_vs_pooled"])`.\n'
+    with edited(methods, lambda text: text + plain):
+        done = run_rederive(project, "render", "--fallback")
+    assert done.returncode == 1, done.stdout[-800:]
+    assert f"chapters/methods.qmd:{line}" in done.stderr, done.stderr[-800:]
+    assert "own result synthesis_sequence without a link to its ledger row" in done.stderr, done.stderr[-800:]
+
+
 def test_the_fallback_refuses_a_table_caption_line_in_the_unnumbered_preface(rendered):
     # Oracle: QUARTO-NOTES.md (Quarto 1.10.18): the preface's pandoc `: caption` lines are missing
     # from Quarto's PDF; the fallback, which would print them, must refuse one, naming the chapter.
@@ -407,6 +423,30 @@ def test_a_number_shows_its_card_on_focus_and_hover_inside_a_phone_screen(browse
     artifacts = ROOT / ".pytest-artifacts"
     artifacts.mkdir(exist_ok=True)
     page.screenshot(path=str(artifacts / "number-card-phone.png"))
+
+
+@pytest.mark.parametrize("width, height", [(1366, 900), (390, 844)])
+def test_an_own_results_number_shows_its_card_inside_the_screen(browser, width, height):
+    # Oracle: the browser and data/analyses.csv. The synthesis's "needs 11 responders" is the
+    # report's own result synthesis_sequence.tests.needed, pinned at 11: its link, hovered, shows
+    # a card within the screen's width that says it is the report's own result, its value now and
+    # its pin, and the outcome "as pinned".
+    chromium, base, project = browser
+    page = chromium.new_page(viewport={"width": width, "height": height})
+    page.goto(base + "chapters/synthesis.html")
+    link = page.locator('.ledger-number > a[href="ledger.html#row-synthesis_sequence.tests.needed"]').first
+    assert link.inner_text() == "11"
+    card = page.locator(f"#{link.get_attribute('aria-describedby')}")
+    assert not card.is_visible()
+    link.hover()
+    assert card.is_visible()
+    box = card.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
+    text = card.inner_text()
+    assert "own result:" in text and "Computed now: 11; pinned: 11" in text and "as pinned" in text, text
+    artifacts = ROOT / ".pytest-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    page.screenshot(path=str(artifacts / f"own-result-card-{width}.png"))
 
 
 def test_the_ledger_filters_to_one_source_in_a_browser(browser):
@@ -632,6 +672,10 @@ def test_every_ledger_link_resolves_in_both_formats_and_the_pdf_never_links_to_a
     table_ids = _interactive_ledger_ids(ledger)
     linked = _prose_row_links(pages)
     assert len(linked) > 150, len(linked)  # issue 18: every number in the chapters' prose, and the findings
+    import json
+    rows = json.loads((project / "_book" / "ledger.json").read_text(encoding="utf-8"))
+    own = linked & {r["id"] for r in rows if r["role"] == "analysis"}
+    assert len(own) > 60, len(own)  # the report's own results the prose shows (the synthesis has most)
     assert linked <= element_ids | table_ids, sorted(linked - element_ids - table_ids)[:10]
     assert len(re.findall(r'id="row-', ledger)) == len(element_ids)  # no row id defined twice on the page
     doc = fitz.open(project / "_book" / "rederive-car-t-failure.pdf")
@@ -644,8 +688,10 @@ def test_every_ledger_link_resolves_in_both_formats_and_the_pdf_never_links_to_a
             assert link["kind"] in (fitz.LINK_GOTO, fitz.LINK_NAMED), link
             assert 0 <= link["page"] < doc.page_count, link
             word = _word_at(doc[link["page"]], link["to"])
-            if word is None or not re.fullmatch(r"(?=.*[a-z])(?=.*(?:_|\.\w))[a-z0-9]+(?:[_.][a-z0-9]+)*_?", word):
-                continue  # not an id (lower case, an _ or an inner dot): a cross-reference or contents entry
+            if word is None or not re.fullmatch(r"(?=.*[a-z])(?=.*(?:_|\.\w))[a-z0-9]+(?:[_.][A-Za-z0-9]+)*[_.]?", word):
+                continue  # not an id (lower case at first, an _ or an inner dot; an own result's
+                # path may hold upper case, "tongren_km.OS.ways", or end in a dot, "erbella_treated."):
+                # a cross-reference or contents entry
             rows = {i for i in linked if word in i}  # a long id wraps over lines: a piece of it
             (landed.update(rows) if rows else missed.append(f"p. {page.number + 1} -> {word}"))
     assert not [u for u in uris if ".html" in u], [u for u in uris if ".html" in u][:5]

@@ -70,10 +70,11 @@ def p(value: float) -> str:
 
 def p_range(low: float, high: float) -> str:
     """The range of P values a printed interval allows, e.g. "P from .0061 to .0074"."""
-    return f"P from {_p_digits(low)} to {_p_digits(high)}"
+    return f"P from {p_digits(low)} to {p_digits(high)}"
 
 
-def _p_digits(value: float) -> str:
+def p_digits(value: float) -> str:
+    """A P value's digits alone, as a range of them shows it (".0061", "<.0001")."""
     if value < 1e-4:
         return "<.0001"
     return number(value, 2).lstrip("0") if value < 1 else "1"

@@ -15,9 +15,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from IPython.display import Markdown
+
+from fractions import Fraction
 
 from . import escape, outcomes, store, tallies
+from . import formatting as fmt
 from .reads import record_reads
 from .ledger import Ledger, LedgerRow
 from .paths import project_root
@@ -39,6 +41,29 @@ class UnexpectedOutcome(AssertionError):
 # number without its ledger link (rederive.render.execute; issue 18: every ledger number in
 # prose is one click from its row).
 NUMBER_TEXTS_READ: set[str] = set()
+# The same for the report's own results (issue 18): the analyses an inline expression read, by
+# name (Report.analysis, cleared with the set above), and every part of a result a chapter holds
+# (its dicts, lists, dataclasses and floats, by id(); labels under "_" keys and unpinned fields
+# left out), so that an expression showing a value of a result held in a variable is seen too
+# (unlinked_results).
+ANALYSES_READ: set[str] = set()
+_RESULT_PARTS: dict[int, str] = {}
+
+# How an own result's value may be shown (Report.result): the name of a rederive.formatting
+# function, or one of these. Named, not passed as functions, so that the call is recorded as
+# data (rederive.reads).
+_RESULT_FORMATS = {
+    "text": lambda v, places: str(v),
+    "thousands": lambda v, places: f"{v:,}",
+    "words": lambda v, places: fmt.words(v),
+    "percent_digits": lambda v, places: fmt.fixed(Fraction(v) * 100, 1 if places is None else places),
+    # item `places` of a pinned list of ranges ("41-42, 35-46, 5-15"), as fmt.span shows it ("5-15", or "5" for "5-5")
+    "span_item": lambda v, places: fmt.span(*str(v).split(", ")[places].split("-")),
+    # the upper end of that item ("15" of "5-15")
+    "item_high": lambda v, places: str(v).split(", ")[places].split("-")[-1],
+    # a pinned list of alternatives ("208, 209, 210") as prose: "208, 209 or 210"
+    "alternatives": lambda v, places: fmt.join(str(v).split(", "), last="or"),
+}
 
 
 @record_reads(per_field=(LedgerRow,))  # what a chapter read, for the renderer to tell later whether it would read the same
@@ -74,6 +99,8 @@ class Report:
         return f"{r.estimate.text}{'' if unit in ('', '%') else ' '}{unit}"
 
     def count_of(self, row_id: str) -> int:
+        """The printed count as a number (for code; prose shows it with n())."""
+        NUMBER_TEXTS_READ.add(row_id)
         return self.value(row_id).count
 
     def derived(self, row_id: str) -> str:
@@ -132,6 +159,62 @@ class Report:
         return [f"{where}: “{e(quote)}”" if quote else where, derivation,
                 f"Outcome: *{e(self.outcome(row_id))}*; ledger row `{row_id}`"]
 
+    def result(self, row_id: str, how: str = "text", places: int | None = None, use: int = 1,
+               page_folder: str = "chapters"):
+        """One number of the report's own results for prose, linked to its ledger row (role
+        "analysis", id `<analysis>.<path>`, pinned in data/analyses.csv) as `number` links a
+        source's number: on the web with its card (what result it is, its value now, its pin and
+        the outcome), in the PDF to the row in the PDF's own ledger. The text is the engine's
+        value now, formatted `how`: one of _RESULT_FORMATS ("text", "thousands", "words",
+        "percent_digits": a proportion as a percentage without the sign, ...) or a rederive.formatting function taking the value (and
+        `places` when given): "fixed", "number", "p", "p_digits", "proportion". A row that moved
+        from its pin stops the chapter (UnexpectedOutcome), as `check` does."""
+        row = self.ledger[row_id]
+        return LinkedNumber(number_link(row_id, escape.markdown(self.result_text(row_id, how, places)),
+                                        self._result_card(row), f"ledger-card-{use}", page_folder))
+
+    def result_text(self, row_id: str, how: str = "text", places: int | None = None) -> str:
+        """The text `result` links (for code choosing between forms; prose shows `result`)."""
+        row = self.ledger[row_id]
+        if row.role != "analysis":
+            raise ValueError(f"{row_id} is not one of the report's own results (role {row.role!r}); write n({row_id!r})")
+        if not row.ok:
+            raise UnexpectedOutcome(f"{row_id}: {row.detail}")
+        name, key = row_id.split(".", 1)
+        from .analyses import flatten
+        value = flatten(self.analysis(name))[key]
+        if how in _RESULT_FORMATS:
+            shown = _RESULT_FORMATS[how](value, places)
+        else:
+            function = getattr(fmt, how)
+            shown = function(value) if places is None else function(value, places)
+        return shown
+
+    def _result_card(self, row: LedgerRow) -> list[str]:
+        """An own result's card: which result it is, its value now and its pin, the outcome."""
+        e = escape.markdown
+        return [f"{e(self.short(row.source))}, the report's own result: {e(row.location)}",
+                f"Computed now: {e(row.derived)}; pinned: {e(row.reported)}",
+                f"Outcome: *{e(row.outcome)}*; ledger row `{row.id}`"]
+
+    def results_in_prose(self) -> list[str]:
+        """The own-result rows the pages may link to: every row whose id is written as a string
+        in index.qmd or a chapter, or starts with such a string and a dot (a helper that links
+        several numbers of one result takes their common prefix), or fits such a string written
+        as a template, "{}" standing for one part of the id ("synthesis_sketches.{}.weibull.worst_error",
+        for an id built in code). The PDF's ledger gives each an anchor, so that every link from
+        the prose lands; an id built otherwise would be a dead link, which the link tests find."""
+        import re
+        names = {a.name for a in self.ledger.analyses.values()}
+        patterns = []
+        for page in [self.root / "index.qmd", *sorted((self.root / "chapters").glob("*.qmd"))]:
+            for literal in re.findall(r"""["']([a-z0-9_]+\.[A-Za-z0-9_.{}]*)["']""", page.read_text(encoding="utf-8")):
+                if literal.split(".")[0] in names:
+                    parts = [r"[^.]+" if part == "{}" else re.escape(part) for part in literal.split(".")]
+                    patterns.append(r"\.".join(parts) + r"(?:\..+)?")
+        written = re.compile("|".join(patterns)) if patterns else None
+        return [r.id for r in self.rows(role="analysis") if written and written.fullmatch(r.id)]
+
     def says(self, statement_id: str) -> str:
         """The words of one of the report's own statements (rederive.statements), which `check`
         has found the numbers still support."""
@@ -142,7 +225,11 @@ class Report:
 
     def analysis(self, name: str):
         """One of the report's own results, as rederive.analyses computed it."""
-        return self.ledger.analyses[name].result
+        ANALYSES_READ.add(name)
+        result = self.ledger.analyses[name].result
+        if name not in _RESULT_PARTS.values():
+            _remember_parts(result, name)
+        return result
 
     def summary_of_findings(self) -> pd.DataFrame:
         """The front page's summary of findings: per question, estimate, patients and certainty."""
@@ -343,22 +430,70 @@ def number_link(row_id: str, text: str, card: list[str], card_id: str, page_fold
             f'[[{text}](#row-{row_id})]{{.content-visible unless-format="html"}}')
 
 
-class LinkedNumber(Markdown):
-    """A linked number (Report.number): shown as Markdown by an inline expression, and as its
-    Markdown text in an f-string, so that code can build a sentence of linked numbers."""
-    def __str__(self) -> str:
-        return self.data
+def _remember_parts(value, name: str) -> None:
+    """Record every part of a result (its containers and floats) as belonging to `name`; labels
+    (keys starting with "_") and fields that are not pinned are left out, as analyses.flatten does."""
+    import dataclasses
+    if isinstance(value, (int, str, bool, type(None))):
+        return  # small ints and strings are shared by all of Python: their id says nothing
+    _RESULT_PARTS[id(value)] = name
+    if hasattr(value, "pins"):
+        _remember_parts(value.pins(), name)
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not str(k).startswith("_"):
+                _remember_parts(v, name)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            if f.repr:
+                _remember_parts(getattr(value, f.name), name)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _remember_parts(v, name)
 
 
-def glossary_link(term: str, page_folder: str = "chapters") -> str:
-    """The first use of a glossary term on a page (rederive.glossary) as a link to its entry: on
-    the web the glossary page, in the PDF the glossary chapter of the same PDF. `page_folder` is
-    where the page sits: "chapters", or "." for the front page."""
-    from .glossary import TERMS
-    target = ("" if page_folder == "chapters" else "chapters/") + f"glossary.html#gloss-{TERMS[term]}"
-    text = escape.markdown(term)
-    return (f'[[{text}]({target})]{{.content-visible when-format="html"}}'
-            f'[[{text}](#gloss-{TERMS[term]})]{{.content-visible unless-format="html"}}')
+def unlinked_results(expression: str, namespace: dict, text: str) -> list[str]:
+    """The own results (analysis names) an inline expression shows without a link to any of
+    their rows: those it read with Report.analysis, those whose part a variable it names
+    holds, and those a chapter's function it calls reads from the chapter's variables, unless only counted (inside `len(...)`), judged in words (inside `say.<judgement>(...)`)
+    or only a label read (a "_" key). Used by the
+    fallback after each inline expression (rederive.render.execute)."""
+    import ast
+    import types
+    if not any(c.isdigit() for c in text):
+        return []  # words only ("does not clearly change the response"): no number is shown
+    touched = set(ANALYSES_READ)
+
+    def visit(node):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len":
+            return  # a count of a result's items is not one of its numbers
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == "say"):
+            return  # a judgement in words (rederive.judgements): its only number is its threshold
+        if isinstance(node, (ast.Subscript, ast.Attribute)):
+            keys, base = [], node
+            while isinstance(base, (ast.Subscript, ast.Attribute)):
+                if isinstance(base, ast.Subscript):
+                    keys.append(base.slice.value if isinstance(base.slice, ast.Constant) else None)
+                    visit(base.slice)
+                else:
+                    keys.append(base.attr)
+                base = base.value
+            if isinstance(base, ast.Name) and any(isinstance(k, str) and k.startswith("_") for k in keys):
+                return  # a label of a result, not a number
+            visit(base)
+            return
+        if isinstance(node, ast.Name) and id(namespace.get(node.id)) in _RESULT_PARTS:
+            touched.add(_RESULT_PARTS[id(namespace[node.id])])
+        if isinstance(node, ast.Name) and isinstance(namespace.get(node.id), types.FunctionType):
+            # a chapter's helper that reads a result held in a variable of the chapter
+            touched.update(_RESULT_PARTS[id(namespace[name])] for name in namespace[node.id].__code__.co_names
+                           if id(namespace.get(name)) in _RESULT_PARTS)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(ast.parse(expression.strip(), mode="eval"))
+    return sorted(name for name in touched if f"#row-{name}." not in text)
 
 
 class Markdown:
@@ -379,6 +514,24 @@ class Markdown:
         return isinstance(other, Markdown) and other.data == self.data
 
     __hash__ = None
+
+
+class LinkedNumber(Markdown):
+    """A linked number (Report.number): shown as Markdown by an inline expression, and as its
+    Markdown text in an f-string, so that code can build a sentence of linked numbers."""
+    def __str__(self) -> str:
+        return self.data
+
+
+def glossary_link(term: str, page_folder: str = "chapters") -> str:
+    """The first use of a glossary term on a page (rederive.glossary) as a link to its entry: on
+    the web the glossary page, in the PDF the glossary chapter of the same PDF. `page_folder` is
+    where the page sits: "chapters", or "." for the front page."""
+    from .glossary import TERMS
+    target = ("" if page_folder == "chapters" else "chapters/") + f"glossary.html#gloss-{TERMS[term]}"
+    text = escape.markdown(term)
+    return (f'[[{text}]({target})]{{.content-visible when-format="html"}}'
+            f'[[{text}](#gloss-{TERMS[term]})]{{.content-visible unless-format="html"}}')
 
 
 def md_table(frame: pd.DataFrame, caption: str | None = None, markdown: tuple[str, ...] = ()):

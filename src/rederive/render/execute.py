@@ -38,9 +38,12 @@ _INLINE = re.compile(r"`\{python\}\s+([^`]+?)\s*`")
 # A falsy value (an empty string, 0, None, False) Quarto prints as the expression's source text
 # (rederive.render.inline): refused here, as the value is known only when evaluated.
 # A ledger number in prose must link to its row (issue 18): an expression that reads a row's
-# number text (rederive.report.NUMBER_TEXTS_READ) and shows no link to that row is refused.
+# number text (rederive.report.NUMBER_TEXTS_READ) and shows no link to that row is refused; so is
+# one that shows a number of the report's own results without a link to one of its rows
+# (rederive.report.unlinked_results).
 _INLINE_CODE = """from rederive import report as __report
 __report.NUMBER_TEXTS_READ.clear()
+__report.ANALYSES_READ.clear()
 __inline_value = ({expr})
 if isinstance(__inline_value, (str, int, float, type(None))) and not __inline_value:
     raise ValueError(f"its value is {{__inline_value!r}}, which Quarto prints as the expression's source text")
@@ -50,6 +53,10 @@ __unlinked = sorted(i for i in __report.NUMBER_TEXTS_READ if f"#row-{{i}})" not 
 if __unlinked:
     raise ValueError(f"it shows ledger row {{', '.join(__unlinked)}} without its link to that row: write "
                      f"n({{__unlinked[0]!r}}) (Report.number) in prose; f() is for code")
+__unlinked = __report.unlinked_results({source!r}, globals(), __inline_text)
+if __unlinked:
+    raise ValueError(f"it shows the report's own result {{', '.join(__unlinked)}} without a link to its ledger row: "
+                     f"write own('<analysis>.<path>', ...) (Report.result) in prose")
 print(__inline_text, end="")
 del __report, __inline_value, __inline_markdown, __inline_text, __unlinked"""
 # Run after a chapter's last cell: what it read from the report (rederive.reads), for the cache.
@@ -260,7 +267,7 @@ def _evaluate_inline(client, markdown: str, rel: str) -> str:
     import nbformat
 
     def value(match: re.Match) -> str:
-        cell = nbformat.v4.new_code_cell(_INLINE_CODE.format(expr=match.group(1)))
+        cell = nbformat.v4.new_code_cell(_INLINE_CODE.format(expr=match.group(1), source=match.group(1)))
         try:
             client.execute_cell(cell, 0)
         except Exception as exc:
