@@ -36,6 +36,11 @@ def own(row_id: str, how: str = "text", places: int | None = None, page_folder: 
     return R.result(row_id, how, places, use=next(_uses), page_folder=page_folder)
 
 
+def says(statement_id: str, capitalise: bool = False, page_folder: str = "chapters"):
+    """One of the report's own statements in prose, linked to its ledger row (Report.statement)."""
+    return R.statement(statement_id, use=next(_uses), page_folder=page_folder, capitalise=capitalise)
+
+
 def term(word: str) -> str:
     """A glossary term's first use on a chapter page, linked to its entry (rederive.glossary)."""
     return glossary_link(word)

@@ -76,10 +76,12 @@ def test_the_lint_itself_catches_parsing_and_computing():
 # shows a row's number through n() (Report.number: the link, and its card), never as plain text:
 # not f(), R.fmt, R.estimate or R.derived (the plain forms, for tables and other code), nor a
 # printed value's `.text` (R.value), nor a printed count (R.count_of). The report's own results
-# likewise through own() (Report.result), never read with R.analysis in the expression itself.
+# likewise through own() (Report.result), never read with R.analysis in the expression itself,
+# and the report's own statements through says() (Report.statement: the words linked to their
+# row, whose card shows the numbers that decide them), never R.says.
 # The fallback also refuses these forms, and an own result held in a variable, when it evaluates
 # them (rederive.render.execute); the `.text` of a value read in a cell only this sees.
-UNLINKED = re.compile(r"(?<![\w.])(?:f|R\.fmt|R\.estimate|R\.derived|R\.count_of|R\.analysis)\(|\.text\b")
+UNLINKED = re.compile(r"(?<![\w.])(?:f|R\.fmt|R\.estimate|R\.derived|R\.count_of|R\.analysis|R\.says)\(|\.text\b")
 
 
 def test_every_ledger_number_in_prose_is_written_as_a_link_to_its_row():
@@ -95,9 +97,9 @@ def test_every_ledger_number_in_prose_is_written_as_a_link_to_its_row():
 def test_the_unlinked_number_lint_catches_the_plain_forms():
     # The pattern must match the forms it exists to forbid (else the test above cannot fail).
     for plain in ('f("failures_n")', 'R.fmt("x")', 'R.estimate("x")', 'R.derived("x")', "chemo.estimate.text",
-                  'str(f("x"))', 'str(R.count_of("x"))', 'fmt.p(R.analysis("a")["b"]["p"])'):
+                  'str(f("x"))', 'str(R.count_of("x"))', 'fmt.p(R.analysis("a")["b"]["p"])', 'R.says("x")'):
         assert UNLINKED.search(plain), plain
-    for linked in ('n("x")', 'n("x", "estimate")', "fmt.fixed(o.estimate, 2)", 'R.says("x")', "Markdown(reading)",
+    for linked in ('n("x")', 'n("x", "estimate")', "fmt.fixed(o.estimate, 2)", 'says("x")', "Markdown(reading)",
                    'own("a.b", "p")', 'own_span("a.low", "a.high")'):
         assert not UNLINKED.search(linked), linked
 

@@ -137,14 +137,16 @@ class Report:
         the outcome; NUMBER_CARD), in the PDF a link to the row in the PDF's own ledger.
 
         `show` is what the prose says: "printed" (`fmt`), "lower" (the same in lower case, for a
-        number in words mid-sentence), "estimate", "derived", "p" (the printed P value alone) or "ci" (the printed interval's bounds, "0.2-0.6"). `use` numbers
+        number in words mid-sentence), "estimate", "derived", "p" (the printed P value alone), "ci" (the printed interval's bounds, "0.2-0.6") or
+        "numerators" (the counts a derived share can come from, "39 or 40"). `use` numbers
         the uses on one page (chapters/_setup.py counts them), so that each card's id is unique
         on its page. `page_folder` is where the page sits: "chapters", or "." for the front page.
         The card reads one field at a time (quote, location, derived, check, outcome), never the
         register's note."""
         shown = {"printed": self.fmt, "lower": lambda i: self.fmt(i).lower(), "estimate": self.estimate,
                  "derived": self.derived, "p": lambda i: str(self.value(i).p),
-                 "ci": lambda i: "-".join(bound.text for bound in self.value(i).ci)}[show](row_id)
+                 "ci": lambda i: "-".join(bound.text for bound in self.value(i).ci),
+                 "numerators": lambda i: fmt.join(self.derived_value(i).numerators, last="or")}[show](row_id)
         return LinkedNumber(number_link(row_id, escape.markdown(shown), self._card(row_id), f"ledger-card-{use}",
                                         page_folder))
 
@@ -222,6 +224,19 @@ class Report:
         if not row.ok:
             raise UnexpectedOutcome(f"{row.id}: {row.detail}")
         return row.reported
+
+    def statement(self, statement_id: str, use: int = 1, page_folder: str = "chapters", capitalise: bool = False):
+        """One of the report's own statements in prose (the words `says` gives), linked to its
+        ledger row with a card: where it is shown, the numbers that decide it and its outcome; so
+        that a number inside the words is one click from what decides it, as `number` does for a
+        source's number. `use` and `page_folder` as for `number`."""
+        words = self.says(statement_id)
+        row_id = "says." + statement_id
+        card = [f"The report's own statement, checked: {escape.markdown(self.location(row_id))}",
+                f"Decided by: {escape.markdown(self.derived(row_id))}",
+                f"Outcome: *{escape.markdown(self.outcome(row_id))}*; ledger row `{row_id}`"]
+        text = fmt.sentence_case(words) if capitalise else words
+        return LinkedNumber(number_link(row_id, escape.markdown(text), card, f"ledger-card-{use}", page_folder))
 
     def analysis(self, name: str):
         """One of the report's own results, as rederive.analyses computed it."""
