@@ -229,6 +229,7 @@ def test_a_partial_update_verifies_each_quote_against_the_version_its_row_names(
     project = copy_project(tmp_path / "project")
     seeds = tmp_path / "shared" / "seeds"
     shutil.copytree(SEEDS, seeds)
+    os.chmod(seeds, 0o755)  # the copy keeps the shared folder's read-only mode; a new version is a new file in it
     env = {"REDERIVE_SEEDS": str(seeds)}
     new_doc = seeds / "shumilov_vtest.txt"
     new_doc.write_text((SEEDS / doc_name).read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
