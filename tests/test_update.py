@@ -30,19 +30,40 @@ def _scenario(root: Path = ROOT) -> tuple[str, str, str, str, str]:
     return source.seed_of(row.document), row.quote, new_quote, row.reported, new_count
 
 
+def _rewrite_register(claims: Path, change, extra_field: str | None = None) -> None:
+    """Apply `change(row)` to every row of a register (a CSV), adding `extra_field` to its header
+    where it is missing."""
+    rows = list(csv.DictReader(io.StringIO(claims.read_text(encoding="utf-8"))))
+    fields = list(rows[0]) + ([extra_field] if extra_field and extra_field not in rows[0] else [])
+    for r in rows:
+        change(r)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fields, lineterminator="\n", restval="")
+    writer.writeheader()
+    writer.writerows(rows)
+    claims.write_text(out.getvalue(), encoding="utf-8")
+
+
 def _requote(claims: Path, old_quote: str, new_quote: str, count: str, new_count: str) -> None:
     """Every register row quoting `old_quote` now quotes `new_quote`; the count read from it is the new one."""
-    rows = list(csv.DictReader(io.StringIO(claims.read_text(encoding="utf-8"))))
-    for r in rows:
+    def change(r):
         if r["quote"] == old_quote:
             r["quote"] = new_quote
             if r["reported"] == count:
                 r["reported"] = new_count
-    out = io.StringIO()
-    writer = csv.DictWriter(out, list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    claims.write_text(out.getvalue(), encoding="utf-8")
+    _rewrite_register(claims, change)
+
+
+def _copy_beside_writable_seeds(tmp_path: Path) -> tuple[Path, Path, dict]:
+    """A copy laid out as a clone beside its documents, <tmp>/project and <tmp>/shared/seeds (so
+    the copy's own tests find the copy's documents: tests/conftest.py), with the documents
+    writable (the shared folder is read-only, and a copy keeps its modes): (project, seeds, env)."""
+    project = copy_project(tmp_path / "project")
+    seeds = tmp_path / "shared" / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    for path in (seeds, *seeds.iterdir()):
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
+    return project, seeds, {"REDERIVE_SEEDS": str(seeds)}
 
 
 def _pins(project: Path) -> dict[str, dict]:
@@ -75,15 +96,9 @@ def test_a_pin_that_no_analysis_gives_is_kept_until_named(project):
 @pytest.mark.skipif(not SEEDS.exists(), reason="the source documents (../shared/seeds/) are not present; they are never shipped")
 def test_shumilov_92_to_95_update_on_a_copy_ends_with_check_at_0_and_the_data_independent_tests_pass(tmp_path):
     # The issue's example (92 patients become 95), made from the register as it stands: the
-    # count grows by 3 in the document its row quotes. A copy laid out as a clone beside its
-    # documents: <tmp>/project and <tmp>/shared/seeds, so the copy's own tests find the copy's
-    # documents (tests/conftest.py: ROOT.parent/shared/seeds).
+    # count grows by 3 in the document its row quotes, in a copy beside its documents.
     doc_name, old, new, count, new_count = _scenario()
-    project = copy_project(tmp_path / "project")
-    seeds = tmp_path / "shared" / "seeds"
-    shutil.copytree(SEEDS, seeds)
-    os.chmod(seeds / doc_name, 0o644)
-    env = {"REDERIVE_SEEDS": str(seeds)}
+    project, seeds, env = _copy_beside_writable_seeds(tmp_path)
     _git(project, "init", "-q")
     before = tmp_path / "ledger-before.json"  # the ledger before the update, for the record of what changed
     before.write_text(run_rederive(project, "ledger", "--format", "json", env=env).stdout, encoding="utf-8")
@@ -196,14 +211,7 @@ def test_a_document_version_that_is_not_a_sha256_is_bad_input_naming_file_and_ke
 def _with_document_column(claims: Path, versions: dict[str, str]) -> None:
     """Name a version of the document in the register's `document` column for the ids given (the
     column is added where the register has none; other rows keep theirs)."""
-    rows = list(csv.DictReader(io.StringIO(claims.read_text(encoding="utf-8"))))
-    fields = list(rows[0]) + ([] if "document" in rows[0] else ["document"])
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fields, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({**row, "document": versions.get(row["id"], row.get("document") or "")})
-    claims.write_text(out.getvalue(), encoding="utf-8")
+    _rewrite_register(claims, lambda r: r.update(document=versions.get(r["id"], r.get("document") or "")), "document")
 
 
 def _add_version(meta: Path, name: str, seed: str, sha256: str) -> None:
@@ -226,11 +234,7 @@ def test_a_partial_update_verifies_each_quote_against_the_version_its_row_names(
     # verified against it, the others against the old copy, which stays; the ledger names each
     # row's document.
     doc_name, old, new, count, _ = _scenario()
-    project = copy_project(tmp_path / "project")
-    seeds = tmp_path / "shared" / "seeds"
-    shutil.copytree(SEEDS, seeds)
-    os.chmod(seeds, 0o755)  # the copy keeps the shared folder's read-only mode; a new version is a new file in it
-    env = {"REDERIVE_SEEDS": str(seeds)}
+    project, seeds, env = _copy_beside_writable_seeds(tmp_path)
     new_doc = seeds / "shumilov_vtest.txt"
     new_doc.write_text((SEEDS / doc_name).read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
     meta = project / "data" / "shumilov2025" / "source.yml"
@@ -246,15 +250,7 @@ def test_a_partial_update_verifies_each_quote_against_the_version_its_row_names(
     assert f"data/shumilov2025/claims.csv:{line} [quote]: not verbatim in shumilov_vtest.txt" in done.stderr
 
     # Re-quoted from the new version (the sites' number unchanged): every quote is verified where its row says.
-    rows = list(csv.DictReader(io.StringIO(claims.read_text(encoding="utf-8"))))
-    for r in rows:
-        if r["id"] == "shum_sites":
-            r["quote"] = new
-    out = io.StringIO()
-    writer = csv.DictWriter(out, list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    claims.write_text(out.getvalue(), encoding="utf-8")
+    _rewrite_register(claims, lambda r: r.update(quote=new) if r["id"] == "shum_sites" else None)
     done = run_rederive(project, "check", env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "not verified" not in done.stdout
