@@ -26,7 +26,7 @@ def test_an_own_result_links_to_its_row_showing_the_engines_value_with_a_card_of
     # "0.59"), the web link and the PDF link go to the row's id, and the card says which result
     # it is, its value now, its pin and "as pinned", never the pin's note.
     needed = R.result("synthesis_sequence.tests.needed").data
-    assert "[11](ledger.html#row-synthesis_sequence.tests.needed)" in needed
+    assert '[[11](ledger.html#row-synthesis_sequence.tests.needed){aria-describedby="ledger-card-1"}]' in needed
     assert "[[11](#row-synthesis_sequence.tests.needed)]" in needed
     estimate = R.result("synthesis_within_trials.orr.pooled.estimate", "fixed", 2, page_folder=".").data
     assert "[0.59](chapters/ledger.html#row-synthesis_within_trials.orr.pooled.estimate)" in estimate
