@@ -1,20 +1,18 @@
 """Every chapter's first cell runs this file (`%run chapters/_setup.py`), as well-known Quarto
 books source a common setup: the imports chapters use, the report loaded once for the render
-(the ledger the pre-render check saved), and one figure style.
+(the ledger the pre-render check saved). A chapter that draws runs chapters/_figures.py after it.
 
 Chapters read from `R` and format with `fmt` and `say`; they compute no result of their own.
 A ledger number in prose is written `n("id")` (linked to its ledger row, with its card);
 `f("id")` is the same number as plain text, for code (tables, captions).
 """
 import itertools
-import matplotlib.pyplot as plt  # noqa: F401
 import pandas as pd  # noqa: F401
 from IPython.display import Markdown  # noqa: F401
 
 from rederive import formatting as fmt  # noqa: F401
 from rederive import judgements as say  # noqa: F401
 from rederive import outcomes  # noqa: F401
-from rederive.figures import COLOURS, ENDPOINT_STYLE, FAINT, GUIDE, SOURCE_COLOURS, apply_style, save_figure  # noqa: F401
 from rederive.report import LinkedNumber, Report, glossary_link, interactive_table, md_code, md_list, md_table  # noqa: F401
 
 R = Report.load()
@@ -46,7 +44,6 @@ def term(word: str) -> str:
     return glossary_link(word)
 
 
-apply_style()
 
 
 # Sentences of several linked own results, built the same way on every page (`page_folder`: as
