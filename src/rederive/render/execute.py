@@ -167,19 +167,19 @@ def execute_chapter(root: Path, rel: str) -> Chapter:
         # enforces the cell time limit (with a synchronous KernelManager it does neither, and a
         # kernel that dies or a cell that never ends holds the render for ever).
         km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel"))
-        client = NotebookClient(nb, km=km, timeout=cell_timeout(),
+        # No IPython history: a render's cells are not a session to recall, and writing them to
+        # ~/.ipython costs every kernel time at its start and end.
+        client = NotebookClient(nb, km=km, timeout=cell_timeout(), extra_arguments=["--HistoryManager.enabled=False"],
                                 resources={"metadata": {"path": str(root)}})  # execute-dir: project
         # The kernel process's own stderr (its machinery: a cell's output reaches us as messages)
         # goes to a file: a kernel stopped mid-render can log a teardown traceback there, which
         # must not reach the render's one-line ending; it is quoted if the kernel fails.
         kernel_log = Path(sockets) / "kernel-stderr.log"
-        failed = True
         with _running_lock:
             _running[id(km)] = km
         try:
             with kernel_log.open("w", encoding="utf-8") as stderr:
                 chapter = _run(client, nb, rel, {"env": dict(os.environ, **{ENV: figures}), "stderr": stderr})
-            failed = False
             chapter.figures = {p.name: p.read_bytes() for p in sorted(Path(figures).glob("*.png"))}
             return chapter
         except RenderError:
@@ -191,11 +191,12 @@ def execute_chapter(root: Path, rel: str) -> Chapter:
         finally:
             with _running_lock:
                 _running.pop(id(km), None)
-            if km.has_kernel:  # nbclient leaves a kernel it was handed running; stop it here
-                # after a failure or an interrupt, at once: a polite shutdown interrupts the kernel
-                # first, which prints its own traceback if it is still starting
+            if km.has_kernel:  # nbclient leaves a kernel it was handed running; stop it here,
+                # at once: its outputs, figures and reads are in hand by now, and a polite shutdown
+                # waits for the kernel to exit (half a second a chapter) or, after a failure or an
+                # interrupt, interrupts it first, which prints its own traceback if it is still starting
                 try:
-                    run_sync(km.shutdown_kernel)(now=failed)
+                    run_sync(km.shutdown_kernel)(now=True)
                 except Exception:  # noqa: BLE001 - already dead (killed, or it died): nothing to stop
                     pass
 

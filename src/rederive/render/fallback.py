@@ -317,11 +317,10 @@ def _execute_all(root: Path, rels: list[str], reuse: bool) -> list[Chapter]:
     from .incremental import ChapterCache
 
     cache = ChapterCache(root)
-    kept = {}
-    why = {}
+    saved, why = {}, {}
     for rel in rels:
         cache.key(rel)  # taken before anything runs: an edit made meanwhile is a miss next time
-        kept[rel], why[rel] = cache.reusable(rel) if reuse else (None, "--fresh")
+        saved[rel], why[rel] = cache.saved(rel) if reuse else (None, "--fresh")
     for rel in rels:  # before any kernel starts; a text checked already (same key) is not read again
         if not cache.text_was_checked(rel):
             check_cell_options(root, rel)
@@ -338,9 +337,16 @@ def _execute_all(root: Path, rels: list[str], reuse: bool) -> list[Chapter]:
         return chapter, time.perf_counter() - started
 
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        futures = {rel: pool.submit(timed, rel) for rel in rels if kept[rel] is None}
-        chapters = []
+        # A chapter whose key is current is executed again if a value it read changed; each is
+        # submitted as soon as that is known, so that its kernel starts while the others are compared.
+        futures, kept, chapters = {}, {}, []
         try:
+            for rel in rels:
+                if saved[rel] is not None:
+                    why[rel] = cache.reads_changed(saved[rel])
+                kept[rel] = saved[rel] if why[rel] is None else None
+                if kept[rel] is None:
+                    futures[rel] = pool.submit(timed, rel)
             for i, rel in enumerate(rels, 1):
                 if kept[rel] is not None:
                     chapters.append(kept[rel])

@@ -102,6 +102,15 @@ class ChapterCache:
 
     def reusable(self, rel: str):
         """(the saved chapter, None) when it may be reused; else (None, why it is executed)."""
+        saved, why = self.saved(rel)
+        if saved is None:
+            return None, why
+        changed = self.reads_changed(saved)
+        return (None, changed) if changed else (saved, None)
+
+    def saved(self, rel: str):
+        """The chapter's saved execution when its key is current: (the chapter, None); else (None,
+        why). The values it read are not compared yet (reads_changed)."""
         from ..datacache import CacheMiss, load
         if not self._path(rel).exists():
             return None, "not executed before"
@@ -114,11 +123,14 @@ class ChapterCache:
         if saved.key != self.key(rel):
             return None, "its text, the engine or the environment changed"
         self._checked.add(rel)
-        from ..reads import still_the_same
-        changed = still_the_same(self._ledger_report(), saved.chapter.reads)
-        if changed:
-            return None, f"a value it reads changed: {changed}"
         return saved.chapter, None
+
+    def reads_changed(self, chapter) -> str | None:
+        """Why a saved chapter is executed again: a value it read from the report is not the same
+        now; None when every one is."""
+        from ..reads import still_the_same
+        changed = still_the_same(self._ledger_report(), chapter.reads)
+        return f"a value it reads changed: {changed}" if changed else None
 
     def _ledger_report(self):
         if self._report is None:
