@@ -128,3 +128,27 @@ def test_the_readme_exit_code_list_and_the_cli_agree_and_each_code_is_produced(p
     produced[_limited(project, "pin").returncode] = "pin on a full disk"
     capsys.readouterr()
     assert set(produced) == documented, produced
+
+
+def test_the_post_render_publishes_exactly_what_the_pre_render_check_wrote(project):
+    # Oracle: _quarto.yml's own two commands, run as Quarto runs them (from the project folder, the
+    # output folder in QUARTO_PROJECT_OUTPUT_DIR). tools/publish-exports names the files it copies
+    # (a shell script, so that the render starts no Python after its chapters): they must be
+    # every file `check --exports` writes, byte for byte, and nothing else; a file planted in the
+    # exports folder beforehand is removed by the check and never published.
+    import yaml
+    config = yaml.safe_load((project / "_quarto.yml").read_text(encoding="utf-8"))["project"]
+    exports = project / ".rederive" / "exports"
+    (exports / "site_libs").mkdir(parents=True)
+    (exports / "site_libs" / "planted.js").write_text("alert(1)", encoding="utf-8")
+    pre = subprocess.run(config["pre-render"], shell=True, cwd=project, capture_output=True, text=True, timeout=600,
+                         env={**os.environ, "QUARTO_PYTHON": sys.executable})  # as make sets it
+    assert pre.returncode == 0, pre.stderr
+    written = {p.relative_to(exports): p.read_bytes() for p in exports.rglob("*") if p.is_file()}
+    assert {"ledger.csv", "ledger.json"} <= {str(p) for p in written} and not (exports / "site_libs" / "planted.js").exists()
+    out = project / "_out"
+    out.mkdir()
+    post = subprocess.run(config["post-render"], shell=True, cwd=project, capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "QUARTO_PROJECT_OUTPUT_DIR": "_out"})
+    assert post.returncode == 0, post.stderr
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == written

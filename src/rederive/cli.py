@@ -73,6 +73,9 @@ def cmd_check(args) -> int:
         save(ledger, root, Path(args.save))
     bad = ledger.unexpected()
     if not bad:
+        if args.exports:
+            from .store import write_exports
+            write_exports(ledger, _inside(root, args.exports))
         print(f"ok: all {len(ledger.rows)} outcomes are as the register expects")
         return EXIT_OK
     print(f"\n{len(bad)} unexpected outcome(s):")
@@ -99,8 +102,8 @@ def cmd_ledger(args) -> int:
 
 
 def cmd_exports(args) -> int:
-    """ledger.csv and ledger.json, and the interactive table's script, into the render's output
-    folder (Quarto's post-render)."""
+    """ledger.csv and ledger.json, and the interactive table's script, into a folder (by default
+    the render's output folder, as a post-render step would)."""
     import os
 
     from .store import load
@@ -110,13 +113,14 @@ def cmd_exports(args) -> int:
         return EXIT_BAD_INPUT
     root = _root()
     ledger = load_or_exit(root, load)  # the one this render's pre-render check saved, if still current
-    out = Path(folder) if Path(folder).is_absolute() else root / folder
-    from .files import write_atomically
-    write_atomically(out / "ledger.csv", ledger.to_csv())
-    write_atomically(out / "ledger.json", ledger.to_json())
-    from .report import publish_table_library
-    publish_table_library(out)  # the interactive ledger's script, shared rather than inlined
+    from .store import write_exports
+    write_exports(ledger, _inside(root, folder))
     return EXIT_OK
+
+
+def _inside(root: Path, folder: str) -> Path:
+    """A folder given on the command line, relative to the project's root unless absolute."""
+    return Path(folder) if Path(folder).is_absolute() else root / folder
 
 
 def cmd_pin(args) -> int:
@@ -306,6 +310,8 @@ def _main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("check", help="compare every outcome with the register's expectation")
     p.add_argument("--save", help="also save the ledger here, for the chapters of this render to load")
+    p.add_argument("--exports", help="when every outcome is as expected, also write ledger.csv, ledger.json "
+                                     "and the interactive ledger's script here, for the render to publish")
     p = sub.add_parser("ledger", help="export every row with its derived value and outcome")
     p.add_argument("--format", choices=["json", "csv"], default="json")
     p.add_argument("--output", help="write here instead of stdout")
