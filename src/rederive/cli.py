@@ -74,7 +74,6 @@ def cmd_check(args) -> int:
     bad = ledger.unexpected()
     if not bad:
         if args.exports:
-            from .store import write_exports
             write_exports(ledger, _inside(root, args.exports))
         print(f"ok: all {len(ledger.rows)} outcomes are as the register expects")
         return EXIT_OK
@@ -113,9 +112,24 @@ def cmd_exports(args) -> int:
         return EXIT_BAD_INPUT
     root = _root()
     ledger = load_or_exit(root, load)  # the one this render's pre-render check saved, if still current
-    from .store import write_exports
     write_exports(ledger, _inside(root, folder))
     return EXIT_OK
+
+
+def write_exports(ledger, folder: Path) -> None:
+    """ledger.csv, ledger.json and the interactive ledger's script (rederive.report.TABLE_LIBRARY)
+    into `folder`. The render's pre-render check writes them from the ledger it saves, and its
+    post-render step (tools/publish-exports) only copies them beside the book: the render starts
+    no Python process after its chapters to write them. The folder is emptied first: it holds
+    only what this check wrote."""
+    import shutil
+
+    from .files import write_atomically
+    from .report import publish_table_library
+    shutil.rmtree(folder, ignore_errors=True)
+    write_atomically(folder / "ledger.csv", ledger.to_csv())
+    write_atomically(folder / "ledger.json", ledger.to_json())
+    publish_table_library(folder)  # the interactive ledger's script, shared rather than inlined
 
 
 def _inside(root: Path, folder: str) -> Path:

@@ -1,5 +1,4 @@
-"""One ledger per render: `check --save` writes it once, every chapter of the render loads it;
-`check --exports` writes its exports for the render to publish beside the book.
+"""One ledger per render: `check --save` writes it once, every chapter of the render loads it.
 
 The saved ledger carries a fingerprint of everything it was built from (data/, the engine's
 source); a chapter loads it only when the fingerprint still matches, and builds afresh
@@ -17,7 +16,6 @@ from .ledger import Ledger, build
 
 ENV = "REDERIVE_LEDGER"  # where the renderer tells the chapters the saved ledger is
 DEFAULT = ".rederive/ledger.json"  # where Quarto's pre-render saves it (see _quarto.yml)
-EXPORTS = ".rederive/exports"  # where it writes the exports, which the post-render publishes
 
 
 def fingerprint(root: Path) -> str:
@@ -28,22 +26,6 @@ def save(ledger: Ledger, root: Path, path: Path) -> None:
     path = path if path.is_absolute() else root / path
     datacache.save(path, "ledger", {"fingerprint": fingerprint(root), "sources": list(ledger.sources.values()),
                                     "rows": ledger.rows, "analyses": list(ledger.analyses.values())})
-
-
-def write_exports(ledger: Ledger, folder: Path) -> None:
-    """ledger.csv, ledger.json and the interactive ledger's script (rederive.report.TABLE_LIBRARY)
-    into `folder`. The render's pre-render check writes them from the ledger it saves, and its
-    post-render step (tools/publish-exports) only copies them beside the book: the render starts
-    no Python process after its chapters to write them. The folder is emptied first: it holds
-    only what this check wrote."""
-    import shutil
-
-    from .files import write_atomically
-    shutil.rmtree(folder, ignore_errors=True)
-    from .report import publish_table_library
-    write_atomically(folder / "ledger.csv", ledger.to_csv())
-    write_atomically(folder / "ledger.json", ledger.to_json())
-    publish_table_library(folder)  # the interactive ledger's script, shared rather than inlined
 
 
 def load(root: Path) -> Ledger:
