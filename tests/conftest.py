@@ -23,6 +23,37 @@ def run_rederive(project: Path, *args: str, timeout: int = 600, env: dict | None
                           timeout=timeout, env=None if env is None else {**os.environ, **env})
 
 
+def rederive_in_process(project: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """What `run_rederive` gives (exit code, stdout, stderr), the command run in this process
+    (rederive.cli.main, from the project's folder, with `env` set for the call and the engine's
+    in-process cache memory forgotten first, as a new process starts), for tests whose oracle is
+    the command's outcome, not the process: each such call spares a Python start-up that
+    imports pandas and scipy (about a second). Tests that need the process itself (a signal, a
+    real stderr, PYTHONPATH, the entry point) keep run_rederive, and every command keeps at
+    least one test through it."""
+    import contextlib
+    import io
+
+    from rederive import cache, cli
+    out, err = io.StringIO(), io.StringIO()
+    saved = {k: os.environ.get(k) for k in env or {}}
+    here = os.getcwd()
+    try:
+        os.environ.update(env or {})
+        os.chdir(project)
+        cache.forget()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = cli.main(list(args))
+    finally:
+        os.chdir(here)
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return subprocess.CompletedProcess(["rederive", *args], code, out.getvalue(), err.getvalue())
+
+
 @pytest.fixture
 def project(tmp_path) -> Path:
     return copy_project(tmp_path / "project")

@@ -4,7 +4,7 @@ shows each question's estimate, interval, certainty and reasons."""
 import re
 from types import SimpleNamespace
 
-from conftest import ROOT, run_rederive
+from conftest import ROOT, rederive_in_process
 from rederive import certainty, statements
 from rederive.ledger import build
 from rederive.report import Report
@@ -55,7 +55,7 @@ def test_an_i2_input_changed_until_the_rule_no_longer_holds_fails_check_naming_t
     text = table.read_text(encoding="utf-8")
     assert text.count("35(76.1)") == 2  # the cell and its quote
     table.write_text(text.replace("35(76.1)", "25(54.3)"), encoding="utf-8")
-    done = run_rederive(project, "check", env={"REDERIVE_SEEDS": str(tmp_path / "no-seeds")})
+    done = rederive_in_process(project, "check", env={"REDERIVE_SEEDS": str(tmp_path / "no-seeds")})
     assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
     assert "says.certainty_bispecific_inconsistency" in done.stdout
     assert re.search(r"says\.certainty_bispecific_inconsistency.*rule gives not serious", done.stdout, re.DOTALL)
@@ -68,7 +68,7 @@ def test_a_judgement_without_a_reason_or_with_an_unknown_rating_is_bad_input(pro
     lines[1] = "timing,risk of bias,serius,a reason"
     lines[2] = 'timing,indirectness,not serious,""'
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    done = run_rederive(project, "check")
+    done = rederive_in_process(project, "check")
     assert done.returncode == 2, done.stdout[-2000:] + done.stderr[-2000:]
     out = done.stdout + done.stderr
     assert "data/certainty.csv:2 [rating]" in out and "data/certainty.csv:3 [reason]" in out

@@ -7,7 +7,7 @@ import pytest
 from rederive import coverage, exclusions
 from rederive.register import Problem, Source
 
-from conftest import SEEDS, run_rederive
+from conftest import SEEDS, rederive_in_process, run_rederive
 
 NEEDS_SEEDS = pytest.mark.skipif(not SEEDS.exists(), reason="the source documents (../shared/seeds/) are not present; they are never shipped")
 
@@ -109,7 +109,7 @@ def test_every_number_the_sources_print_is_accounted_for(project):
 def test_coverage_lists_what_a_removed_exclusion_leaves_unaccounted_and_exits_1(project):
     path = project / "data" / "tongren2025" / "exclusions.csv"
     path.write_text("\n".join(line for line in path.read_text().splitlines() if "7.5 cm" not in line) + "\n")
-    done = run_rederive(project, "coverage", env={"REDERIVE_SEEDS": str(SEEDS)})
+    done = rederive_in_process(project, "coverage", env={"REDERIVE_SEEDS": str(SEEDS)})
     assert done.returncode == 1
     assert "tongren2025 (001_c3ef3cdb8aacab1b.txt): 1 unaccounted" in done.stdout and "[7.5]" in done.stdout
 
@@ -118,7 +118,7 @@ def test_coverage_lists_what_a_removed_exclusion_leaves_unaccounted_and_exits_1(
 def test_coverage_refuses_an_exclusion_over_a_result_with_exit_2(project):
     path = project / "data" / "shumilov2025" / "exclusions.csv"
     path.write_text(path.read_text() + "the overall response rate (ORR) to BsAb therapy was 43%,,date,\n")
-    done = run_rederive(project, "coverage", env={"REDERIVE_SEEDS": str(SEEDS)})
+    done = rederive_in_process(project, "coverage", env={"REDERIVE_SEEDS": str(SEEDS)})
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "data/shumilov2025/exclusions.csv:9 [context]: an exclusion may not cover a result: '43' reads as a rate" in done.stderr
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import ROOT, copy_project, run_rederive
+from conftest import ROOT, copy_project, rederive_in_process
 from rederive import cli
 from rederive.ledger import FIELDS, build
 
@@ -16,7 +16,7 @@ def test_check_passes_on_the_register_as_committed():
 
 
 def test_ledger_json_lists_every_row_with_the_documented_fields(project):
-    done = run_rederive(project, "ledger", "--format", "json")
+    done = rederive_in_process(project, "ledger", "--format", "json")
     assert done.returncode == 0
     rows = json.loads(done.stdout)
     assert {"descart2022", "shen2025"} <= {r["source"] for r in rows}
@@ -31,7 +31,7 @@ def test_ledger_json_lists_every_row_with_the_documented_fields(project):
 
 
 def test_ledger_csv_has_the_same_rows(project):
-    done = run_rederive(project, "ledger", "--format", "csv")
+    done = rederive_in_process(project, "ledger", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
     assert list(rows[0]) == FIELDS and len(rows) == len(build(ROOT).rows)
 
@@ -118,7 +118,7 @@ def test_check_names_each_changed_row_or_its_file_and_line(tmp_path, monkeypatch
 
 
 def test_json_export_carries_derived_values_as_numbers_and_the_inputs_each_derivation_read(project):
-    rows = {r["id"]: r for r in json.loads(run_rederive(project, "ledger", "--format", "json").stdout)}
+    rows = {r["id"]: r for r in json.loads(rederive_in_process(project, "ledger", "--format", "json").stdout)}
     # failures_pct: DESCAR-T prints 238 of 550 (43.3%); the derivation reads exactly those two counts.
     failures = rows["failures_pct"]
     assert failures["derived_value"] == {"type": "share", "numerator": 238, "denominator": 550,
@@ -136,7 +136,7 @@ def test_json_export_carries_derived_values_as_numbers_and_the_inputs_each_deriv
 
 
 def test_the_reports_own_results_are_ledger_rows_with_their_pins(project):
-    rows = json.loads(run_rederive(project, "ledger", "--format", "json").stdout)
+    rows = json.loads(rederive_in_process(project, "ledger", "--format", "json").stdout)
     own = [r for r in rows if r["role"] == "analysis"]
     names = {r["id"].split(".")[0] for r in own}
     assert {"shen_methods", "shen_leave_one_out", "shen_subgroup_differences", "shen_egger",
@@ -157,12 +157,12 @@ def test_an_engine_change_that_moves_a_shown_result_fails_check_until_re_pinned_
     line = next(l for l in text.splitlines() if l.startswith("shen_subgroup_differences.orr.p,"))
     moved_line = line.replace(line.split(",")[1], "0.5", 1)  # what the engine gave before, say
     pins.write_text(text.replace(line, moved_line), encoding="utf-8")
-    done = run_rederive(project, "check")
+    done = rederive_in_process(project, "check")
     assert done.returncode == 1 and "shen_subgroup_differences.orr.p" in done.stdout
-    refused = run_rederive(project, "pin", "--update", "shen_subgroup_differences.orr.p")
+    refused = rederive_in_process(project, "pin", "--update", "shen_subgroup_differences.orr.p")
     assert refused.returncode == 2 and "--note" in refused.stderr
-    done = run_rederive(project, "pin", "--update", "shen_subgroup_differences.orr.p", "--note", "test")
-    assert done.returncode == 0 and run_rederive(project, "check").returncode == 0
+    done = rederive_in_process(project, "pin", "--update", "shen_subgroup_differences.orr.p", "--note", "test")
+    assert done.returncode == 0 and rederive_in_process(project, "check").returncode == 0
     assert line.split(",")[1] in pins.read_text(encoding="utf-8")
 
 
@@ -173,22 +173,22 @@ def test_a_result_without_a_pin_fails_check_naming_it_until_pinned(project):
     pins = project / "data" / "analyses.csv"
     lines = pins.read_text(encoding="utf-8").splitlines(keepends=True)
     pins.write_text("".join(l for l in lines if not l.startswith("tongren_km.PFS.ways,")), encoding="utf-8")
-    done = run_rederive(project, "check")
+    done = rederive_in_process(project, "check")
     assert done.returncode == 1 and "tongren_km.PFS.ways" in done.stdout and "no pin" in done.stdout
-    assert run_rederive(project, "pin").returncode == 0 and run_rederive(project, "check").returncode == 0
+    assert rederive_in_process(project, "pin").returncode == 0 and rederive_in_process(project, "check").returncode == 0
 
 
 def test_a_deleted_pins_file_is_one_line_of_bad_input_and_pin_writes_it_again(project):
     (project / "data" / "analyses.csv").unlink()
-    done = run_rederive(project, "check")
+    done = rederive_in_process(project, "check")
     assert done.returncode == 2 and done.stderr.count("\n") == 2 and "data/analyses.csv: missing" in done.stderr
-    assert run_rederive(project, "pin").returncode == 0 and run_rederive(project, "check").returncode == 0
+    assert rederive_in_process(project, "pin").returncode == 0 and rederive_in_process(project, "check").returncode == 0
 
 
 def test_pin_update_naming_no_result_exits_2_and_writes_nothing(project):
     pins = project / "data" / "analyses.csv"
     before = pins.read_bytes()
-    done = run_rederive(project, "pin", "--update", "shen_mehtods.", "--note", "typo")
+    done = rederive_in_process(project, "pin", "--update", "shen_mehtods.", "--note", "typo")
     assert done.returncode == 2 and "'shen_mehtods.' names no result" in done.stderr
     assert pins.read_bytes() == before
 
@@ -198,12 +198,12 @@ def test_a_pin_with_zero_significant_digits_is_bad_input(project):
     text = pins.read_text(encoding="utf-8")
     line = next(l for l in text.splitlines() if l.split(",")[2] == "4")
     pins.write_text(text.replace(line, ",".join([*line.split(",")[:2], "0", *line.split(",")[3:]])), encoding="utf-8")
-    done = run_rederive(project, "check")
+    done = rederive_in_process(project, "check")
     assert done.returncode == 2 and "[digits]: '0' is not a number of significant digits" in done.stderr, done.stderr
 
 
 def test_a_pin_of_an_analysis_that_does_not_exist_is_bad_input(project):
     pins = project / "data" / "analyses.csv"
     pins.write_text(pins.read_text(encoding="utf-8") + "no_such_analysis.x,1,,typo\n", encoding="utf-8")
-    done = run_rederive(project, "check")
+    done = rederive_in_process(project, "check")
     assert done.returncode == 2 and "data/analyses.csv" in done.stderr and "no_such_analysis.x" in done.stderr

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from conftest import ROOT, SEEDS, run_rederive
+from conftest import ROOT, SEEDS, rederive_in_process, run_rederive
 from rederive.register import load_all, normalise_space
 
 CLAIMS = "data/descart2022/claims.csv"
@@ -55,7 +55,7 @@ def test_a_malformed_register_reports_every_problem_at_once_with_file_row_and_co
     rows[2]["expected"] = "discrepancy"              # line 4: outcome needs a note
     rows[3]["check"] = "percentage"                  # line 5: unknown check
     write_rows(project, rows)
-    done = run_rederive(project, "check")
+    done = rederive_in_process(project, "check")
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     for line, column in [(2, "role"), (3, "reported"), (4, "note"), (5, "check")]:
@@ -69,7 +69,7 @@ def test_a_printed_malformed_value_needs_a_documented_correction(project):
     target = next(r for r in rows if r["corrected"])
     target["corrected"] = ""
     write_rows(project, rows)
-    done = run_rederive(project, "check")
+    done = rederive_in_process(project, "check")
     assert done.returncode == 2
     assert "[reported]: cannot parse" in done.stderr and "4.0.6" in done.stderr
 
@@ -79,7 +79,7 @@ def test_an_unquoted_comma_is_reported_as_surplus_fields(project):
     lines = path.read_text(encoding="utf-8").splitlines()
     lines[5] = lines[5] + ",surplus"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    done = run_rederive(project, "check")
+    done = rederive_in_process(project, "check")
     assert done.returncode == 2 and f"{CLAIMS}:6 [-]: 1 field(s) more" in done.stderr
 
 
@@ -87,21 +87,21 @@ def test_a_claim_without_a_derivation_fails_coverage(project):
     rows = read_rows(project)
     extra = dict(rows[2], id="orphan_claim_pct")  # a percent_of_counts claim nobody derives
     write_rows(project, rows + [extra])
-    done = run_rederive(project, "check")
+    done = rederive_in_process(project, "check")
     assert done.returncode == 2 and "claim 'orphan_claim_pct' (percent_of_counts) has no derivation" in done.stderr
 
 
 def test_a_derivation_without_a_row_fails_coverage(project):
     rows = [r for r in read_rows(project) if r["id"] != "timing_sum"]
     write_rows(project, rows)
-    done = run_rederive(project, "check")
+    done = rederive_in_process(project, "check")
     assert done.returncode == 2 and "data/descart2022/claims.csv [id]: no row 'timing_sum', which src/rederive/sources/descart2022.py derives" in done.stderr
 
 
 def test_duplicate_ids_are_rejected(project):
     rows = read_rows(project)
     write_rows(project, rows + [rows[0]])
-    done = run_rederive(project, "check")
+    done = rederive_in_process(project, "check")
     assert done.returncode == 2 and "duplicate id 'infused_n'" in done.stderr
 
 
@@ -143,7 +143,7 @@ def test_check_refuses_a_number_edited_together_with_its_quote_where_the_documen
     text = claims.read_text(encoding="utf-8")
     claims.write_text(text.replace("238 (43.3%) experienced", "238 (44.3%) experienced").replace(",43.3%,", ",44.3%,"), encoding="utf-8")
     seeds = {"REDERIVE_SEEDS": str(SEEDS)}
-    done = run_rederive(project, "check", env=seeds)
+    done = rederive_in_process(project, "check", env=seeds)
     assert done.returncode == 2, done.stdout[-500:]
     assert re.search(r"data/descart2022/claims.csv:\d+ \[quote\]: not verbatim in 002_", done.stderr), done.stderr
 
@@ -152,10 +152,10 @@ def test_check_refuses_a_number_edited_together_with_its_quote_where_the_documen
 def test_a_source_document_named_in_source_yml_that_does_not_exist_is_bad_input(project):
     meta = project / "data" / "tongren2025" / "source.yml"
     meta.write_text(re.sub(r"seed: .*", "seed: 009_no_such_document.txt", meta.read_text(encoding="utf-8")), encoding="utf-8")
-    done = run_rederive(project, "check", env={"REDERIVE_SEEDS": str(SEEDS)})
+    done = rederive_in_process(project, "check", env={"REDERIVE_SEEDS": str(SEEDS)})
     assert done.returncode == 2 and "data/tongren2025/source.yml [seed]" in done.stderr, done.stderr
 
 
 def test_check_says_when_it_could_not_verify_quotes(project, tmp_path):
-    done = run_rederive(project, "check", env={"REDERIVE_SEEDS": str(tmp_path / "nowhere")})
+    done = rederive_in_process(project, "check", env={"REDERIVE_SEEDS": str(tmp_path / "nowhere")})
     assert done.returncode == 0 and "quotes: not verified" in done.stdout

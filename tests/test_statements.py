@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import ROOT, run_rederive
+from conftest import ROOT, rederive_in_process
 from rederive import certainty, outcomes, statements
 from rederive.comparisons import OddsRatio
 from rederive.ledger import build
@@ -79,7 +79,7 @@ def test_a_data_change_that_contradicts_a_sentence_fails_check_naming_the_senten
     # rests on says.shumilov_rate_rises, which check must name as unexpected, exit 1.
     _edit_register(project, "data/shumilov2025/claims.csv", {
         "shum_late_orr": {"reported": "20%", "quote": "20%"}})
-    done = run_rederive(project, "check", env={"REDERIVE_SEEDS": str(tmp_path / "no-seeds")})
+    done = rederive_in_process(project, "check", env={"REDERIVE_SEEDS": str(tmp_path / "no-seeds")})
     assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
     assert "says.shumilov_rate_rises" in done.stdout
     assert "no longer holds" in done.stdout

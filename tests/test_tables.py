@@ -13,7 +13,7 @@ from rederive.ledger import build
 from rederive.reported import parse
 from rederive.tables import NOT_PRINTED, read_median_ci, read_median_range
 
-from conftest import ROOT, run_rederive
+from conftest import ROOT, rederive_in_process
 
 
 def test_every_result_cell_of_every_printed_table_is_a_ledger_row():
@@ -84,7 +84,7 @@ def test_a_table_count_above_its_cohort_is_bad_input(project):
     path = project / "data" / "shen2025" / "table2.csv"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("11(40),6(23)", "11(40),28(23)").replace("11(40) 6(23)", "11(40) 28(23)"), encoding="utf-8")
-    done = run_rederive(project, "check")
+    done = rederive_in_process(project, "check")
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert "data/shen2025/table2.csv:2 [cr]: 28 is more than the row's n (27)" in done.stderr
 
@@ -98,7 +98,7 @@ def test_a_footnote_mark_never_hides_a_cells_check(project):
     text = path.read_text(encoding="utf-8")
     assert text.count("22.0m (6.7-NR)") == 2  # the cell and its quote
     path.write_text(text.replace("22.0m (6.7-NR)", "22.0m (23.5-30.0)*"), encoding="utf-8")
-    done = run_rederive(project, "check")
+    done = rederive_in_process(project, "check")
     assert done.returncode == 1, done.stdout + done.stderr
     assert "t1_hutchings15_docr (" in done.stdout and "'inconsistent'" in done.stdout
 

@@ -8,7 +8,7 @@ import pickle
 
 import pytest
 
-from conftest import run_rederive
+from conftest import rederive_in_process
 
 from rederive import datacache
 from rederive.render import incremental
@@ -35,10 +35,10 @@ def test_a_crafted_pickle_in_any_cache_file_runs_nothing_and_changes_nothing(pro
         (project / rel).parent.mkdir(parents=True, exist_ok=True)
         (project / rel).write_bytes(pickle.dumps(_Crafted(marker)))
     for args in (["check"], ["exports", "--output-dir", "out"]):
-        done = run_rederive(project, *args, env={"REDERIVE_LEDGER": str(project / ".rederive/ledger.json")})
+        done = rederive_in_process(project, *args, env={"REDERIVE_LEDGER": str(project / ".rederive/ledger.json")})
         assert done.returncode == 0, done.stderr
         assert not marker.exists()
-    assert "ok: all" in run_rederive(project, "check").stdout
+    assert "ok: all" in rederive_in_process(project, "check").stdout
 
 
 def test_a_cache_not_written_with_this_users_key_is_a_miss(tmp_path, monkeypatch):
@@ -75,7 +75,7 @@ def test_decoding_builds_only_the_engines_dataclasses_with_their_own_fields(tmp_
 def test_a_cache_holding_a_plain_integer_is_a_miss_and_is_rebuilt(project):
     for rel, kind in ((".rederive/analyses.json", "analyses"), (".rederive/ledger.json", "ledger")):
         datacache.save(project / rel, kind, 5)
-    done = run_rederive(project, "check")
+    done = rederive_in_process(project, "check")
     assert done.returncode == 0 and "ok: all" in done.stdout, done.stderr
     saved = datacache.load(project / ".rederive/analyses.json", "analyses")
     assert isinstance(saved, dict) and saved["entries"]  # rebuilt

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SEEDS, copy_project, run_rederive
+from conftest import ROOT, SEEDS, copy_project, rederive_in_process, run_rederive
 from rederive.register import load_all
 
 
@@ -77,7 +77,7 @@ def _git(project: Path, *args: str) -> None:
 
 def test_pin_update_with_no_ids_refuses_and_changes_no_pin(project):
     before = (project / "data" / "analyses.csv").read_bytes()
-    done = run_rederive(project, "pin", "--update", "--note", "something moved")
+    done = rederive_in_process(project, "pin", "--update", "--note", "something moved")
     assert done.returncode == 2 and "needs the ids" in done.stderr
     assert (project / "data" / "analyses.csv").read_bytes() == before
 
@@ -101,7 +101,7 @@ def test_shumilov_92_to_95_update_on_a_copy_ends_with_check_at_0_and_the_data_in
     project, seeds, env = _copy_beside_writable_seeds(tmp_path)
     _git(project, "init", "-q")
     before = tmp_path / "ledger-before.json"  # the ledger before the update, for the record of what changed
-    before.write_text(run_rederive(project, "ledger", "--format", "json", env=env).stdout, encoding="utf-8")
+    before.write_text(rederive_in_process(project, "ledger", "--format", "json", env=env).stdout, encoding="utf-8")
 
     # 1. The publication's new version: the document says the new count; the register still quotes
     # the old. Its hash is not the one source.yml records, so its quotes are not verified, and check says so.
@@ -109,7 +109,7 @@ def test_shumilov_92_to_95_update_on_a_copy_ends_with_check_at_0_and_the_data_in
     assert old in doc.read_text(encoding="utf-8")
     old_hash = hashlib.sha256(doc.read_bytes()).hexdigest()
     doc.write_text(doc.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
-    done = run_rederive(project, "check", env=env)
+    done = rederive_in_process(project, "check", env=env)
     assert done.returncode == 0
     new_hash = hashlib.sha256(doc.read_bytes()).hexdigest()
     assert f"not verified, 1 document(s): shumilov2025 ({doc_name} is a different version" in done.stdout
@@ -117,7 +117,7 @@ def test_shumilov_92_to_95_update_on_a_copy_ends_with_check_at_0_and_the_data_in
     # The maintainer records the new version: now its quotes are verified, and those of the count are not in it.
     meta = project / "data" / "shumilov2025" / "source.yml"
     meta.write_text(meta.read_text(encoding="utf-8").replace(old_hash, new_hash), encoding="utf-8")
-    done = run_rederive(project, "check", env=env)
+    done = rederive_in_process(project, "check", env=env)
     assert done.returncode == 2
     quote_lines = [l for l in done.stderr.splitlines() if "not verbatim" in l]
     assert quote_lines and all(l.endswith("python -m rederive update shumilov2025") for l in quote_lines)
@@ -125,7 +125,7 @@ def test_shumilov_92_to_95_update_on_a_copy_ends_with_check_at_0_and_the_data_in
     # 2. The register follows the document: every failing check line ends with its command.
     claims = project / "data" / "shumilov2025" / "claims.csv"
     _requote(claims, old, new, count, new_count)
-    done = run_rederive(project, "check", env=env)
+    done = rederive_in_process(project, "check", env=env)
     assert done.returncode == 1
     failing = [l for l in done.stdout.splitlines() if l.startswith("  ") and "expected" in l]
     assert failing and all(" -> " in l and "python -m rederive" in l.rsplit(" -> ", 1)[1] for l in failing)
@@ -140,18 +140,18 @@ def test_shumilov_92_to_95_update_on_a_copy_ends_with_check_at_0_and_the_data_in
     moved_lines = re.findall(r"^    (\S+): (.+) -> (.+)$", shown.stdout, re.M)
     assert moved_lines and all(pins_before[i]["value"] == before for i, before, _ in moved_lines)
     assert _pins(project) == pins_before
-    done = run_rederive(project, "update", "shumilov2025", "--note", "the publication now reports more patients", env=env)
+    done = rederive_in_process(project, "update", "shumilov2025", "--note", "the publication now reports more patients", env=env)
     # A statement of the report's that the new numbers no longer support is listed for a person to
     # revise, never accepted (with the register as it stands, 92 -> 95, none is; after a real
     # update, the next 3 patients may move a rate across a bound a statement names).
     stale = re.findall(r"^  (says\.\S+): ", shown.stdout, re.M)
     assert done.returncode == (1 if stale else 0), done.stdout + done.stderr
-    checked = run_rederive(project, "check", env=env)
+    checked = rederive_in_process(project, "check", env=env)
     assert checked.returncode == (1 if stale else 0)
     assert sorted(re.findall(r"^  (\S+) \(", checked.stdout, re.M)) == sorted(stale)
 
     # Exactly the results shown moved, each with the note, each reading a Shumilov value; no pin was removed.
-    ledger = {r["id"]: r for r in json.loads(run_rederive(project, "ledger", "--format", "json").stdout)}
+    ledger = {r["id"]: r for r in json.loads(rederive_in_process(project, "ledger", "--format", "json").stdout)}
     shumilov_ids = {r["id"] for r in ledger.values() if r["source"] == "shumilov2025" and r["role"] != "analysis"}
     after = _pins(project)
     assert set(after) == set(pins_before)
@@ -162,7 +162,7 @@ def test_shumilov_92_to_95_update_on_a_copy_ends_with_check_at_0_and_the_data_in
         assert set(ledger[row_id]["inputs"]) & shumilov_ids, row_id
 
     # 4. The record of what changed since the ledger before the update lists every moved result with its note.
-    diff = json.loads(run_rederive(project, "diff", str(before), "--format", "json").stdout)
+    diff = json.loads(rederive_in_process(project, "diff", str(before), "--format", "json").stdout)
     moved = {c["id"]: c for c in diff["changes"] if c["kind"] == "report result moved"}
     assert set(changed) <= set(moved) and all(moved[i]["note"].endswith("more patients") for i in changed)
 
@@ -181,8 +181,8 @@ def test_shumilov_92_to_95_update_on_a_copy_ends_with_check_at_0_and_the_data_in
 
 def test_a_release_bumps_the_version_in_both_files_records_its_ledger_and_diffs_to_nothing(project):
     # Oracle: the version lines of pyproject.toml and CITATION.cff, and the ledger's own ids.
-    assert run_rederive(project, "release", "1.2").returncode == 2
-    assert run_rederive(project, "release", "0.0.1").returncode == 2  # before the current version
+    assert rederive_in_process(project, "release", "1.2").returncode == 2
+    assert rederive_in_process(project, "release", "0.0.1").returncode == 2  # before the current version
     done = run_rederive(project, "release", "9.9.9")
     assert done.returncode == 0, done.stderr
     assert 'version = "9.9.9"' in (project / "pyproject.toml").read_text(encoding="utf-8")
@@ -192,11 +192,11 @@ def test_a_release_bumps_the_version_in_both_files_records_its_ledger_and_diffs_
     days = {(dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=m)).date().isoformat() for m in (0, 10)}
     assert any(f"\ndate-released: {day}\n" in cff for day in days)
     recorded = json.loads((project / "releases" / "9.9.9.json").read_text(encoding="utf-8"))
-    ledger = json.loads(run_rederive(project, "ledger", "--format", "json").stdout)
+    ledger = json.loads(rederive_in_process(project, "ledger", "--format", "json").stdout)
     assert [r["id"] for r in recorded] == [r["id"] for r in ledger]
     done = run_rederive(project, "diff", "9.9.9")
     assert done.returncode == 0 and done.stdout.startswith("changes since release 9.9.9 (releases/9.9.9.json): 0")
-    bad = run_rederive(project, "diff", "no-such-revision")
+    bad = rederive_in_process(project, "diff", "no-such-revision")
     assert bad.returncode == 2 and "neither a ledger export" in bad.stderr
 
 
@@ -204,7 +204,7 @@ def test_a_document_version_that_is_not_a_sha256_is_bad_input_naming_file_and_ke
     meta = project / "data" / "tongren2025" / "source.yml"
     text = meta.read_text(encoding="utf-8")
     meta.write_text(text.replace("  sha256: ", "  sha256: x", 1), encoding="utf-8")
-    done = run_rederive(project, "check")
+    done = rederive_in_process(project, "check")
     assert done.returncode == 2 and "data/tongren2025/source.yml" in done.stderr and "document.sha256" in done.stderr
 
 
@@ -244,23 +244,23 @@ def test_a_partial_update_verifies_each_quote_against_the_version_its_row_names(
     # A row that names the new version but still quotes the old sentence is not verbatim in it,
     # named by file and line.
     _with_document_column(claims, {"shum_sites": "vtest"})
-    done = run_rederive(project, "check", env=env)
+    done = rederive_in_process(project, "check", env=env)
     assert done.returncode == 2
     line = _register_line(claims, "shum_sites")
     assert f"data/shumilov2025/claims.csv:{line} [quote]: not verbatim in shumilov_vtest.txt" in done.stderr
 
     # Re-quoted from the new version (the sites' number unchanged): every quote is verified where its row says.
     _rewrite_register(claims, lambda r: r.update(quote=new) if r["id"] == "shum_sites" else None)
-    done = run_rederive(project, "check", env=env)
+    done = rederive_in_process(project, "check", env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "not verified" not in done.stdout
-    ledger = {r["id"]: r for r in json.loads(run_rederive(project, "ledger", "--format", "json").stdout)}
+    ledger = {r["id"]: r for r in json.loads(rederive_in_process(project, "ledger", "--format", "json").stdout)}
     assert ledger["shum_sites"]["seed"] == "shumilov_vtest.txt"
     assert ledger["shum_n"]["seed"] == doc_name
 
     # A version whose copy is not the one recorded is not verified, and check says which key to set.
     new_doc.write_text(new_doc.read_text(encoding="utf-8") + " ", encoding="utf-8")
-    done = run_rederive(project, "check", env=env)
+    done = rederive_in_process(project, "check", env=env)
     assert "shumilov_vtest.txt is a different version of the document" in done.stdout
     assert "set versions.vtest.sha256 to its hash" in done.stdout
 
@@ -269,7 +269,7 @@ def test_a_row_naming_a_version_the_source_does_not_list_is_bad_input_naming_fil
     claims = project / "data" / "shumilov2025" / "claims.csv"
     listed = ", ".join(sorted(next(s for s in load_all(ROOT) if s.id == "shumilov2025").versions)) or "none"
     _with_document_column(claims, {"shum_n": "no-such-version"})
-    done = run_rederive(project, "check")
+    done = rederive_in_process(project, "check")
     assert done.returncode == 2
     assert (f"data/shumilov2025/claims.csv:{_register_line(claims, 'shum_n')} [document]: 'no-such-version' is not a "
             f"version of the document listed under versions in data/shumilov2025/source.yml (listed: {listed})") in done.stderr

@@ -85,3 +85,12 @@ def _valid(entries) -> bool:
                     and all(isinstance(p, tuple) for p in found[1].values()))
         return isinstance(entry[1], Analysis) and isinstance(entry[1].inputs, tuple)
     return isinstance(entries, dict) and all(valid(k, v) for k, v in entries.items())
+
+
+def forget() -> None:
+    """Drop this process's memory of every project's cache, as a new process starts (tests that
+    run the CLI in-process, several commands in a row, call it before each)."""
+    global _engine
+    _memory.clear()
+    _saved.clear()
+    _engine = ((), "")
