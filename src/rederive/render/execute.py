@@ -146,59 +146,86 @@ def _error_text(outputs) -> str:
     return "unknown error"
 
 
-def execute_chapter(root: Path, rel: str) -> Chapter:
-    """Run a chapter in its own kernel. The figures it saves for citing (rederive.figures) go to
-    a folder of its own and come back with it, so that a reused chapter brings its figures too."""
-    import jupytext
-    from jupyter_client.kernelspec import NoSuchKernel
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.utils import run_sync
-    from nbclient import NotebookClient
+class Kernel:
+    """A Jupyter kernel for one chapter, in private folders of its own: the IPC sockets (and the
+    kernel's own stderr) and the folder its chapter saves figures to. Started before it is known
+    which chapter it will run (rederive.render.fallback starts one while it compares what the
+    saved chapters read), it is ready by the time one needs it; `close` stops it at once.
+    Written here: nbclient starts a kernel only when it runs a notebook."""
 
-    text = (root / rel).read_text(encoding="utf-8")
-    # The R Markdown reader: jupytext's own .qmd reader calls the quarto CLI, absent here.
-    nb = jupytext.reads(text, fmt="Rmd")
-    from ..figures import ENV
-    with tempfile.TemporaryDirectory(prefix="rederive-kernel-") as sockets, \
-            tempfile.TemporaryDirectory(prefix="rederive-figures-") as figures:
+    def __init__(self):
+        from jupyter_client.manager import AsyncKernelManager
+        self.sockets = tempfile.mkdtemp(prefix="rederive-kernel-")
+        self.figures = tempfile.mkdtemp(prefix="rederive-figures-")
         # The kernel talks over local (IPC) sockets in a private folder rather than TCP, so it has
         # no unencrypted network port to warn about, and needs no loopback interface.
         # An AsyncKernelManager: with it, nbclient checks every second that the kernel is alive and
         # enforces the cell time limit (with a synchronous KernelManager it does neither, and a
         # kernel that dies or a cell that never ends holds the render for ever).
-        km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel"))
-        # No IPython history: a render's cells are not a session to recall, and writing them to
-        # ~/.ipython costs every kernel time at its start and end.
-        client = NotebookClient(nb, km=km, timeout=cell_timeout(), extra_arguments=["--HistoryManager.enabled=False"],
-                                resources={"metadata": {"path": str(root)}})  # execute-dir: project
+        self.km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(Path(self.sockets) / "kernel"))
         # The kernel process's own stderr (its machinery: a cell's output reaches us as messages)
         # goes to a file: a kernel stopped mid-render can log a teardown traceback there, which
         # must not reach the render's one-line ending; it is quoted if the kernel fails.
-        kernel_log = Path(sockets) / "kernel-stderr.log"
+        self.log = Path(self.sockets) / "kernel-stderr.log"
         with _running_lock:
-            _running[id(km)] = km
-        try:
-            with kernel_log.open("w", encoding="utf-8") as stderr:
-                chapter = _run(client, nb, rel, {"env": dict(os.environ, **{ENV: figures}), "stderr": stderr})
-            chapter.figures = {p.name: p.read_bytes() for p in sorted(Path(figures).glob("*.png"))}
-            return chapter
-        except RenderError:
-            raise
-        except (RuntimeError, TimeoutError, OSError, NoSuchKernel) as exc:  # "Kernel didn't respond", no kernel
-            said = _last_line(kernel_log)
-            raise RenderError(f"{rel}: the Jupyter kernel did not start or stopped answering: "
-                              f"{' '.join(str(exc).split())}" + (f" (kernel: {said})" if said else "")) from None
-        finally:
-            with _running_lock:
-                _running.pop(id(km), None)
-            if km.has_kernel:  # nbclient leaves a kernel it was handed running; stop it here,
-                # at once: its outputs, figures and reads are in hand by now, and a polite shutdown
-                # waits for the kernel to exit (half a second a chapter) or, after a failure or an
-                # interrupt, interrupts it first, which prints its own traceback if it is still starting
-                try:
-                    run_sync(km.shutdown_kernel)(now=True)
-                except Exception:  # noqa: BLE001 - already dead (killed, or it died): nothing to stop
-                    pass
+            _running[id(self.km)] = self.km
+
+    def start(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        from ..figures import ENV
+        with self.log.open("w", encoding="utf-8") as stderr:
+            # No IPython history: a render's cells are not a session to recall, and writing them
+            # to ~/.ipython costs every kernel time at its start and end.
+            run_sync(self.km.start_kernel)(extra_arguments=["--HistoryManager.enabled=False"],
+                                           env=dict(os.environ, **{ENV: self.figures}), stderr=stderr)
+
+    def close(self) -> None:
+        """Stop the kernel at once (its outputs, figures and reads are in hand by then; a polite
+        shutdown waits for it to exit, half a second a chapter, or after a failure interrupts it
+        first, which prints its own traceback if it is still starting) and remove its folders."""
+        import shutil
+
+        from jupyter_core.utils import run_sync
+        with _running_lock:
+            _running.pop(id(self.km), None)
+        if self.km.has_kernel:
+            try:
+                run_sync(self.km.shutdown_kernel)(now=True)
+            except Exception:  # noqa: BLE001 - already dead (killed, or it died): nothing to stop
+                pass
+        shutil.rmtree(self.sockets, ignore_errors=True)
+        shutil.rmtree(self.figures, ignore_errors=True)
+
+
+def execute_chapter(root: Path, rel: str, kernel: Kernel | None = None) -> Chapter:
+    """Run a chapter in a kernel of its own (`kernel`, started already, or one started here),
+    stopped afterwards. The figures it saves for citing (rederive.figures) go to the kernel's own
+    folder and come back with it, so that a reused chapter brings its figures too."""
+    import jupytext
+    from jupyter_client.kernelspec import NoSuchKernel
+    from nbclient import NotebookClient
+
+    kernel = kernel or Kernel()
+    try:
+        text = (root / rel).read_text(encoding="utf-8")
+        # The R Markdown reader: jupytext's own .qmd reader calls the quarto CLI, absent here.
+        nb = jupytext.reads(text, fmt="Rmd")
+        if not kernel.km.has_kernel:
+            kernel.start()
+        client = NotebookClient(nb, km=kernel.km, timeout=cell_timeout(),
+                                resources={"metadata": {"path": str(root)}})  # execute-dir: project
+        chapter = _run(client, nb, rel)
+        chapter.figures = {p.name: p.read_bytes() for p in sorted(Path(kernel.figures).glob("*.png"))}
+        return chapter
+    except RenderError:
+        raise
+    except (RuntimeError, TimeoutError, OSError, NoSuchKernel) as exc:  # "Kernel didn't respond", no kernel
+        said = _last_line(kernel.log)
+        raise RenderError(f"{rel}: the Jupyter kernel did not start or stopped answering: "
+                          f"{' '.join(str(exc).split())}" + (f" (kernel: {said})" if said else "")) from None
+    finally:  # nbclient leaves a kernel it was handed running; stopped here
+        kernel.close()
 
 
 def _last_line(path: Path) -> str:
@@ -221,12 +248,12 @@ def _stopped(exc: BaseException, where: str, timeout: int) -> RenderError | None
     return None
 
 
-def _run(client, nb, rel: str, launch: dict) -> Chapter:
+def _run(client, nb, rel: str) -> Chapter:
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     blocks: list[Block] = []
     code_cells = 0
-    with client.setup_kernel(**launch):
+    with client.setup_kernel():  # the kernel is started: only its client is
         for index, cell in enumerate(nb.cells):
             if cell.cell_type == "markdown":
                 blocks.append(Block("markdown", _evaluate_inline(client, cell.source, rel)))

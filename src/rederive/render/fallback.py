@@ -10,6 +10,7 @@ here), and never more lenient.
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import re
 import subprocess
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from .config import Book, load_book
 from .errors import RenderError
-from .execute import Block, Chapter, check_cell_options, execute_chapter
+from .execute import Block, Chapter, Kernel, check_cell_options, execute_chapter
 from . import site
 from ..cache import data_fingerprint
 from ..files import write_atomically
@@ -317,36 +318,61 @@ def _execute_all(root: Path, rels: list[str], reuse: bool) -> list[Chapter]:
     from .incremental import ChapterCache
 
     cache = ChapterCache(root)
-    saved, why = {}, {}
-    for rel in rels:
-        cache.key(rel)  # taken before anything runs: an edit made meanwhile is a miss next time
-        saved[rel], why[rel] = cache.saved(rel) if reuse else (None, "--fresh")
-    for rel in rels:  # before any kernel starts; a text checked already (same key) is not read again
-        if not cache.text_was_checked(rel):
-            check_cell_options(root, rel)
-            check_inline_expressions(root, rel)
 
-    def timed(rel):
+    def timed(rel, kernel=None):
         # SIGINT and SIGTERM go to the main thread only, which unwinds the render: delivered to a
         # worker, they interrupt its ZeroMQ polling mid-call (libzmq then aborts the process).
         # Kernels started from here inherit the mask; they are stopped by message or SIGKILL.
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         started = time.perf_counter()
-        chapter = execute_chapter(root, rel)
+        chapter = execute_chapter(root, rel, kernel)
         cache.save(rel, chapter)
         return chapter, time.perf_counter() - started
 
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        # A chapter whose key is current is executed again if a value it read changed; each is
-        # submitted as soon as that is known, so that its kernel starts while the others are compared.
-        futures, kept, chapters = {}, {}, []
+    def on_standby(handed: queue.SimpleQueue):
+        """A kernel started now, before any chapter is known to need it, which runs the first
+        chapter handed to it (None: no chapter needs executing, and it is stopped)."""
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        kernel = Kernel()
         try:
+            kernel.start()
+        except Exception:  # noqa: BLE001 - started again, and its failure reported, by the chapter
+            pass
+        rel = handed.get()
+        if rel is None:
+            kernel.close()
+            return None
+        return timed(rel, kernel)
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        # When chapters may be reused, which need executing is known only once what each read
+        # is compared (below): a kernel is started meanwhile, for the first of them.
+        handed = queue.SimpleQueue()
+        standby = pool.submit(on_standby, handed) if reuse else None
+        futures, kept, chapters, why = {}, {}, [], {}
+        try:
+            saved = {}
+            for rel in rels:
+                cache.key(rel)  # taken before anything runs: an edit made meanwhile is a miss next time
+                saved[rel], why[rel] = cache.saved(rel) if reuse else (None, "--fresh")
+            for rel in rels:  # before any chapter runs; a text checked already (same key) is not read again
+                if not cache.text_was_checked(rel):
+                    check_cell_options(root, rel)
+                    check_inline_expressions(root, rel)
+            # A chapter whose key is current is executed again if a value it read changed; each
+            # is submitted as soon as that is known, the first to the standby kernel.
             for rel in rels:
                 if saved[rel] is not None:
                     why[rel] = cache.reads_changed(saved[rel])
                 kept[rel] = saved[rel] if why[rel] is None else None
-                if kept[rel] is None:
+                if kept[rel] is not None:
+                    continue
+                if standby is not None:
+                    handed.put(rel)
+                    futures[rel], standby = standby, None
+                else:
                     futures[rel] = pool.submit(timed, rel)
+            handed.put(None)  # a standby kernel no chapter needed is stopped
             for i, rel in enumerate(rels, 1):
                 if kept[rel] is not None:
                     chapters.append(kept[rel])
@@ -357,6 +383,7 @@ def _execute_all(root: Path, rels: list[str], reuse: bool) -> list[Chapter]:
                 # The log only: no output of the render carries a time.
                 print(f"[{i}/{len(rels)}] executing {rel}: {seconds:.1f} s ({why[rel]})", flush=True)
         except BaseException:
+            handed.put(None)  # a standby kernel not yet handed a chapter is stopped
             for future in futures.values():
                 future.cancel()
             from .execute import kill_running_kernels
