@@ -87,10 +87,9 @@ def _valid(entries) -> bool:
     return isinstance(entries, dict) and all(valid(k, v) for k, v in entries.items())
 
 
-def forget() -> None:
-    """Drop this process's memory of every project's cache, as a new process starts (tests that
-    run the CLI in-process, several commands in a row, call it before each)."""
-    global _engine
-    _memory.clear()
-    _saved.clear()
-    _engine = ((), "")
+def forget(root: Path) -> None:
+    """Drop this process's memory of root's cache, as a new process starts (tests that run the
+    CLI in-process, several commands in a row on one project, call it before each)."""
+    key = str(root.resolve())
+    _memory.pop(key, None)
+    _saved.pop(key, None)
