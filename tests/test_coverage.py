@@ -147,3 +147,27 @@ def test_an_exclusion_whose_reason_does_not_fit_the_number_is_refused(text, cont
     assert bool(reasons) == refused, problems
     if refused:
         assert f"{reason!r} does not fit" in str(reasons[0]) and "data/x/exclusions.csv:2 [reason]" in str(reasons[0])
+
+
+@NEEDS_SEEDS
+def test_the_cached_audit_is_the_audit_and_follows_a_changed_document_or_register(project, tmp_path):
+    # Oracle: coverage.run, uncached, on the same tree and documents. The render asks for the
+    # audit through the cache (Report.coverage); a document that gains a number, or an exclusion
+    # removed from a register, must change what the cache gives, exactly as they change `run`.
+    import shutil
+    seeds = Path(shutil.copytree(SEEDS, tmp_path / "seeds"))
+
+    def summary(audits):
+        return [(a.source, a.printed, a.registered, dict(a.excluded), [n.text for n, _ in a.unaccounted]) for a in audits]
+    assert summary(coverage.run_cached(project, seeds)[0]) == summary(coverage.run(project, seeds)[0])
+    assert summary(coverage.run_cached(project, seeds)[0]) == summary(coverage.run(project, seeds)[0])  # from the cache
+    source = next(s for s in coverage.load_all(project) if (seeds / s.current_seed).is_file())
+    with (seeds / source.current_seed).open("a", encoding="utf-8") as document:
+        document.write("\nA later addendum: 987654 patients.\n")
+    cached = summary(coverage.run_cached(project, seeds)[0])
+    assert cached == summary(coverage.run(project, seeds)[0]) and any("987654" in a[4] for a in cached)
+    exclusions_csv = project / "data" / source.id / "exclusions.csv"
+    lines = exclusions_csv.read_text(encoding="utf-8").splitlines(keepends=True)
+    exclusions_csv.write_text("".join(lines[:1] + lines[2:]), encoding="utf-8")  # one exclusion fewer
+    after = summary(coverage.run_cached(project, seeds)[0])
+    assert after == summary(coverage.run(project, seeds)[0]) and after != cached

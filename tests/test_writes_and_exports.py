@@ -152,3 +152,19 @@ def test_the_post_render_publishes_exactly_what_the_pre_render_check_wrote(proje
                           timeout=60, env={**os.environ, "QUARTO_PROJECT_OUTPUT_DIR": "_out"})
     assert post.returncode == 0, post.stderr
     assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == written
+
+
+def test_the_exports_are_not_rewritten_when_unchanged_and_are_when_tampered_with(project):
+    # Oracle: the files' own bytes and modification times. A check of an unchanged tree leaves
+    # the exports as they are (a render with nothing changed spends no time on them); an export
+    # edited by hand, or a file added beside them, is replaced by what the ledger gives.
+    exports = project / ".rederive" / "exports"
+    assert run_rederive(project, "check", "--exports", ".rederive/exports").returncode == 0
+    csv_file = exports / "ledger.csv"
+    good, stamp = csv_file.read_bytes(), csv_file.stat().st_mtime_ns
+    assert run_rederive(project, "check", "--exports", ".rederive/exports").returncode == 0
+    assert csv_file.stat().st_mtime_ns == stamp
+    csv_file.write_bytes(good.replace(b",", b";", 1))
+    (exports / "extra.js").write_text("alert(1)", encoding="utf-8")
+    assert run_rederive(project, "check", "--exports", ".rederive/exports").returncode == 0
+    assert csv_file.read_bytes() == good and not (exports / "extra.js").exists()

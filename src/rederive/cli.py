@@ -74,7 +74,8 @@ def cmd_check(args) -> int:
     bad = ledger.unexpected()
     if not bad:
         if args.exports:
-            write_exports(ledger, _inside(root, args.exports))
+            from .store import fingerprint
+            write_exports(ledger, _inside(root, args.exports), fingerprint(root))
         print(f"ok: all {len(ledger.rows)} outcomes are as the register expects")
         return EXIT_OK
     print(f"\n{len(bad)} unexpected outcome(s):")
@@ -116,20 +117,43 @@ def cmd_exports(args) -> int:
     return EXIT_OK
 
 
-def write_exports(ledger, folder: Path) -> None:
+def write_exports(ledger, folder: Path, fingerprint: str = "") -> None:
     """ledger.csv, ledger.json and the interactive ledger's script (rederive.report.TABLE_LIBRARY)
     into `folder`. The render's pre-render check writes them from the ledger it saves, and its
     post-render step (tools/publish-exports) only copies them beside the book: the render starts
     no Python process after its chapters to write them. The folder is emptied first: it holds
-    only what this check wrote."""
+    only what this check wrote. With a `fingerprint` of what the ledger was built from, nothing
+    is written when the folder holds this ledger's exports already, as an authenticated record
+    beside it says (rederive.datacache; the files' digests are compared too): a render with
+    nothing changed spends no time on them."""
+    import hashlib
+    import importlib.metadata
     import shutil
 
+    from . import datacache
+    record = folder.with_name(folder.name + ".json")
+
+    def digests():
+        return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(folder.rglob("*")) if p.is_file()}
+    # the script is itables': a new version of it changes the exports too
+    key = f"{fingerprint} itables {importlib.metadata.version('itables')}" if fingerprint else None
+    if key:
+        try:
+            saved = datacache.load(record, "exports")
+            if isinstance(saved, dict) and saved.get("key") == key and saved.get("files") == digests():
+                return
+        except (datacache.CacheMiss, OSError):
+            pass
     from .files import write_atomically
     from .report import publish_table_library
     shutil.rmtree(folder, ignore_errors=True)
+    record.unlink(missing_ok=True)
     write_atomically(folder / "ledger.csv", ledger.to_csv())
     write_atomically(folder / "ledger.json", ledger.to_json())
     publish_table_library(folder)  # the interactive ledger's script, shared rather than inlined
+    if key:
+        datacache.save(record, "exports", {"key": key, "files": digests()})
 
 
 def _inside(root: Path, folder: str) -> Path:

@@ -258,3 +258,32 @@ def run(root: Path, seeds: Path) -> tuple[list[Audit], list[str]]:
     if problems:
         raise RegisterError(problems)
     return audits, skipped
+
+
+CACHE = ".rederive/coverage.json"
+
+
+def run_cached(root: Path, seeds: Path) -> tuple[list[Audit], list[str]]:
+    """`run`, reused while data/, the engine and every document in the seeds folder are
+    byte-identical to what it audited (a cache in .rederive/, data only and authenticated,
+    rederive.datacache, like the analysis cache): the chapters that show the audit, and the
+    render comparing what they read, ask for it on every render."""
+    import hashlib
+
+    from . import datacache
+    from .cache import data_fingerprint, engine_fingerprint
+    documents = hashlib.sha256()
+    for path in sorted(p for p in seeds.rglob("*") if p.is_file()):
+        documents.update(str(path.relative_to(seeds)).encode() + b"\0" + path.read_bytes())
+    key = f"{data_fingerprint(root)} {engine_fingerprint()} {documents.hexdigest()}"
+    try:
+        saved = datacache.load(root / CACHE, "coverage")
+        if (isinstance(saved, dict) and saved.get("key") == key and isinstance(saved.get("skipped"), list)
+                and isinstance(saved.get("audits"), list) and all(isinstance(a, Audit) for a in saved["audits"])):
+            return saved["audits"], saved["skipped"]
+    except datacache.CacheMiss:
+        pass
+    audits, skipped = run(root, seeds)
+    datacache.save(root / CACHE, "coverage", {"key": key, "audits": audits, "skipped": skipped})
+    return audits, skipped
+

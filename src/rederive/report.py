@@ -405,7 +405,7 @@ class Report:
         if not seeds.is_dir():
             return None, ("The coverage audit needs the source documents, which are not shipped with "
                           "the report and were not present for this render.")
-        audits, skipped = coverage.run(self.root, seeds)
+        audits, skipped = coverage.run_cached(self.root, seeds)
         shorts = {k: s.short for k, s in self.ledger.sources.items()}
         records = []
         for a in audits:
