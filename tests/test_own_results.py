@@ -115,3 +115,19 @@ def test_every_own_result_id_a_chapter_writes_is_a_ledger_row_or_a_prefix_of_row
             if not any(pattern.fullmatch(i) for i in ids):
                 bad.append(f"{page.name}: {literal}")
     assert not bad, bad
+
+
+def test_a_result_built_again_in_the_same_process_is_still_seen_without_its_link():
+    # Oracle: the same rule as above, for a second ledger built in one process (the test suite
+    # runs several; an in-process command forgets the analysis cache): its result objects are
+    # new, and an expression showing a number of one of them must still be refused. (It was not:
+    # a result's parts were recorded once per name, so a later ledger's went unseen.)
+    from rederive import cache, report
+    first = Report(build(ROOT), ROOT)
+    first.analysis("synthesis_timing_sensitivity")
+    cache.forget(ROOT)
+    second = Report(build(ROOT), ROOT)
+    timing = second.analysis("synthesis_timing_sensitivity")
+    assert timing is not first.analysis("synthesis_timing_sensitivity")  # else this tests nothing
+    report.ANALYSES_READ.clear()
+    assert unlinked_results('str(timing["fits"])', {"timing": timing}, "2876") == ["synthesis_timing_sensitivity"]

@@ -48,6 +48,7 @@ NUMBER_TEXTS_READ: set[str] = set()
 # (unlinked_results).
 ANALYSES_READ: set[str] = set()
 _RESULT_PARTS: dict[int, str] = {}
+_PARTS_KEPT: list = []  # the parts themselves, so that an id recorded above is never reused by another object
 
 # How an own result's value may be shown (Report.result): the name of a rederive.formatting
 # function, or one of these. Named, not passed as functions, so that the call is recorded as
@@ -242,7 +243,7 @@ class Report:
         """One of the report's own results, as rederive.analyses computed it."""
         ANALYSES_READ.add(name)
         result = self.ledger.analyses[name].result
-        if name not in _RESULT_PARTS.values():
+        if _RESULT_PARTS.get(id(result)) != name:  # each result object once (a process may build several ledgers)
             _remember_parts(result, name)
         return result
 
@@ -461,6 +462,7 @@ def _remember_parts(value, name: str) -> None:
     if isinstance(value, (int, str, bool, type(None))):
         return  # small ints and strings are shared by all of Python: their id says nothing
     _RESULT_PARTS[id(value)] = name
+    _PARTS_KEPT.append(value)
     if hasattr(value, "pins"):
         _remember_parts(value.pins(), name)
     if isinstance(value, dict):
