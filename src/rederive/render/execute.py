@@ -148,10 +148,7 @@ def _error_text(outputs) -> str:
 
 class Kernel:
     """A Jupyter kernel for one chapter, in private folders of its own: the IPC sockets (and the
-    kernel's own stderr) and the folder its chapter saves figures to. Started before it is known
-    which chapter it will run (rederive.render.fallback starts one while it compares what the
-    saved chapters read), it is ready by the time one needs it; `close` stops it at once.
-    Written here: nbclient starts a kernel only when it runs a notebook."""
+    kernel's own stderr) and the folder its chapter saves figures to; `close` stops it at once."""
 
     def __init__(self):
         from jupyter_client.manager import AsyncKernelManager
@@ -198,21 +195,20 @@ class Kernel:
         shutil.rmtree(self.figures, ignore_errors=True)
 
 
-def execute_chapter(root: Path, rel: str, kernel: Kernel | None = None) -> Chapter:
-    """Run a chapter in a kernel of its own (`kernel`, started already, or one started here),
-    stopped afterwards. The figures it saves for citing (rederive.figures) go to the kernel's own
-    folder and come back with it, so that a reused chapter brings its figures too."""
+def execute_chapter(root: Path, rel: str) -> Chapter:
+    """Run a chapter in a kernel of its own, stopped afterwards. The figures it saves for citing
+    (rederive.figures) go to the kernel's own folder and come back with it, so that a reused
+    chapter brings its figures too."""
     import jupytext
     from jupyter_client.kernelspec import NoSuchKernel
     from nbclient import NotebookClient
 
-    kernel = kernel or Kernel()
+    text = (root / rel).read_text(encoding="utf-8")
+    # The R Markdown reader: jupytext's own .qmd reader calls the quarto CLI, absent here.
+    nb = jupytext.reads(text, fmt="Rmd")
+    kernel = Kernel()
     try:
-        text = (root / rel).read_text(encoding="utf-8")
-        # The R Markdown reader: jupytext's own .qmd reader calls the quarto CLI, absent here.
-        nb = jupytext.reads(text, fmt="Rmd")
-        if not kernel.km.has_kernel:
-            kernel.start()
+        kernel.start()
         client = NotebookClient(nb, km=kernel.km, timeout=cell_timeout(),
                                 resources={"metadata": {"path": str(root)}})  # execute-dir: project
         chapter = _run(client, nb, rel)

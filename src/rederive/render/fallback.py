@@ -10,7 +10,6 @@ here), and never more lenient.
 from __future__ import annotations
 
 import os
-import queue
 import signal
 import re
 import subprocess
@@ -21,7 +20,7 @@ from pathlib import Path
 
 from .config import Book, load_book
 from .errors import RenderError
-from .execute import Block, Chapter, Kernel, check_cell_options, execute_chapter
+from .execute import Block, Chapter, check_cell_options, execute_chapter
 from . import site
 from ..cache import data_fingerprint
 from ..files import write_atomically
@@ -308,7 +307,7 @@ def _pandoc(markdown: str, fmt: str, book: Book, staging: Path, extra: list[str]
 WORKERS = min(2, os.cpu_count() or 1)  # chapters executed at once, each in its own kernel
 
 
-def _execute_all(root: Path, rels: list[str], reuse: bool) -> list[Chapter]:
+def _execute_all(root: Path, rels: list[str], reuse: bool, preloaded: dict | None = None) -> list[Chapter]:
     """Each chapter reused from the chapter cache when nothing it depends on changed (see
     incremental.py; never with reuse=False), else executed: two at a time on these 2-core
     machines (each kernel spends most of its time single-threaded). In book order for everything
@@ -317,62 +316,38 @@ def _execute_all(root: Path, rels: list[str], reuse: bool) -> list[Chapter]:
 
     from .incremental import ChapterCache
 
-    cache = ChapterCache(root)
+    cache = ChapterCache(root, preloaded)
 
-    def timed(rel, kernel=None):
+    def timed(rel):
         # SIGINT and SIGTERM go to the main thread only, which unwinds the render: delivered to a
         # worker, they interrupt its ZeroMQ polling mid-call (libzmq then aborts the process).
         # Kernels started from here inherit the mask; they are stopped by message or SIGKILL.
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         started = time.perf_counter()
-        chapter = execute_chapter(root, rel, kernel)
+        chapter = execute_chapter(root, rel)
         cache.save(rel, chapter)
         return chapter, time.perf_counter() - started
 
-    def on_standby(handed: queue.SimpleQueue):
-        """A kernel started now, before any chapter is known to need it, which runs the first
-        chapter handed to it (None: no chapter needs executing, and it is stopped)."""
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-        kernel = Kernel()
-        try:
-            kernel.start()
-        except Exception:  # noqa: BLE001 - started again, and its failure reported, by the chapter
-            pass
-        rel = handed.get()
-        if rel is None:
-            kernel.close()
-            return None
-        return timed(rel, kernel)
-
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        # When chapters may be reused, which need executing is known only once what each read
-        # is compared (below): a kernel is started meanwhile, for the first of them.
-        handed = queue.SimpleQueue()
-        standby = pool.submit(on_standby, handed) if reuse else None
         futures, kept, chapters, why = {}, {}, [], {}
         try:
             saved = {}
             for rel in rels:
                 cache.key(rel)  # taken before anything runs: an edit made meanwhile is a miss next time
                 saved[rel], why[rel] = cache.saved(rel) if reuse else (None, "--fresh")
-            for rel in rels:  # before any chapter runs; a text checked already (same key) is not read again
+            for rel in rels:  # before any kernel starts; a text checked already (same key) is not read again
                 if not cache.text_was_checked(rel):
                     check_cell_options(root, rel)
                     check_inline_expressions(root, rel)
             # A chapter whose key is current is executed again if a value it read changed; each
-            # is submitted as soon as that is known, the first to the standby kernel.
+            # is submitted as soon as that is known, so that its kernel starts while the others
+            # are compared.
             for rel in rels:
                 if saved[rel] is not None:
                     why[rel] = cache.reads_changed(saved[rel])
                 kept[rel] = saved[rel] if why[rel] is None else None
-                if kept[rel] is not None:
-                    continue
-                if standby is not None:
-                    handed.put(rel)
-                    futures[rel], standby = standby, None
-                else:
+                if kept[rel] is None:
                     futures[rel] = pool.submit(timed, rel)
-            handed.put(None)  # a standby kernel no chapter needed is stopped
             for i, rel in enumerate(rels, 1):
                 if kept[rel] is not None:
                     chapters.append(kept[rel])
@@ -383,7 +358,6 @@ def _execute_all(root: Path, rels: list[str], reuse: bool) -> list[Chapter]:
                 # The log only: no output of the render carries a time.
                 print(f"[{i}/{len(rels)}] executing {rel}: {seconds:.1f} s ({why[rel]})", flush=True)
         except BaseException:
-            handed.put(None)  # a standby kernel not yet handed a chapter is stopped
             for future in futures.values():
                 future.cancel()
             from .execute import kill_running_kernels
@@ -417,13 +391,14 @@ def _compile_pdf(typ: str, typ_path: Path) -> None:
 def render(root: Path, reuse: bool = True) -> None:
     started = snapshot(root)  # compared again before publishing: a book must agree with itself
     book = load_book(root)
-    warm = threading.Thread(target=_warm_up, daemon=True)
-    warm.start()  # the imports the comparison needs, while the pre-render check runs in its own process
+    preloaded: dict = {}
+    warm = threading.Thread(target=_warm_up, args=(root, book.chapters if reuse else [], preloaded), daemon=True)
+    warm.start()  # work that needs no pre-render result, done while the check runs in its own process
     _run_scripts(root, book.pre_render, "pre-render", {})
     warm.join()
     staging = staging_folder(root)
     try:
-        chapters = _execute_all(root, book.chapters, reuse)
+        chapters = _execute_all(root, book.chapters, reuse, preloaded)
         _write_figures(chapters, staged_figures(staging))
         html_chapters = [_for_format(c, "html") for c in chapters]
         labels, owners, pages = _number_labels(html_chapters)
@@ -493,14 +468,16 @@ def render(root: Path, reuse: bool = True) -> None:
         raise
 
 
-def _warm_up() -> None:
-    """Import what deciding which chapters to reuse needs, and fingerprint the environment: work
-    that does not depend on the pre-render step, done while it runs. Only a head start: whatever
-    fails here is done again, and fails properly, where it is needed."""
+def _warm_up(root: Path, rels: list[str], preloaded: dict) -> None:
+    """Import what deciding which chapters to reuse needs, fingerprint the
+    environment and read the saved chapters (into `preloaded`; ChapterCache.preload): work that
+    does not depend on the pre-render step, done while it runs. Only a head start: whatever fails
+    here is done again, and fails properly, where it is needed; a chapter the pre-render step
+    changes is read again."""
     try:
         from .. import report, store  # noqa: F401
-        from .incremental import _tools
-        _tools()
+        from .incremental import ChapterCache
+        preloaded.update(ChapterCache(root).preload(rels))
     except Exception:
         pass
 

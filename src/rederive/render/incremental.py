@@ -74,8 +74,9 @@ def _valid_chapter(chapter) -> bool:
 
 
 class ChapterCache:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, preloaded: dict | None = None):
         self.root = root
+        self._preloaded = preloaded or {}
         self.folder = root / CACHE
         common = hashlib.sha256(_tools())
         for path in sorted((root / "chapters").glob("*.py")):
@@ -111,19 +112,33 @@ class ChapterCache:
     def saved(self, rel: str):
         """The chapter's saved execution when its key is current: (the chapter, None); else (None,
         why). The values it read are not compared yet (reads_changed)."""
+        key_then, loaded = self._preloaded.get(rel, (None, None))
+        found = loaded if key_then == self.key(rel) else self._load(rel)
+        if isinstance(found, str):
+            return None, found
+        if found.key != self.key(rel):
+            return None, "its text, the engine or the environment changed"
+        self._checked.add(rel)
+        return found.chapter, None
+
+    def preload(self, rels: list[str]) -> dict:
+        """Each chapter's key now and its saved execution (or why there is none), read ahead: the
+        fallback reads them while the pre-render step runs, and a ChapterCache made after it
+        (`preloaded`) uses an entry only where its own key for that chapter is the same."""
+        return {rel: (self.key(rel), self._load(rel)) for rel in rels}
+
+    def _load(self, rel: str):
+        """The saved execution (a Saved), or why there is none usable (a str)."""
         from ..datacache import CacheMiss, load
         if not self._path(rel).exists():
-            return None, "not executed before"
+            return "not executed before"
         try:
             saved = load(self._path(rel), "chapter")
         except CacheMiss:  # damaged, foreign or outdated: a miss, never an error
-            return None, "its saved execution is unreadable"
+            return "its saved execution is unreadable"
         if not isinstance(saved, Saved) or not isinstance(saved.key, str) or not _valid_chapter(saved.chapter):
-            return None, "its saved execution is unreadable"
-        if saved.key != self.key(rel):
-            return None, "its text, the engine or the environment changed"
-        self._checked.add(rel)
-        return saved.chapter, None
+            return "its saved execution is unreadable"
+        return saved
 
     def reads_changed(self, chapter) -> str | None:
         """Why a saved chapter is executed again: a value it read from the report is not the same
