@@ -9,7 +9,7 @@ Targets (issue 11, for the 2-core machines this project runs on):
   - a re-render with nothing changed within 2 s (issue 19: the check and the comparison only),
     printed also as a ratio to the same tree's check;
   - a re-render after a note edit in one source within 5 s (issue 19; the fallback re-executes only
-    the chapters that read a changed value, field by field: rederive.reads), also as a ratio to
+    the chapters that read a changed value, field by field: rederive.book.reads), also as a ratio to
     the check, re-executing no chapter but the source's and the ledger's (which shows notes);
   - the engine on synthetic registers of 10k, 100k (and, with --million, 1M) rows, a mix of
     checks: cost linear in rows, 100k rows within 5 s;
@@ -38,9 +38,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from rederive import cache  # noqa: E402
-from rederive.ledger import build  # noqa: E402
-from rederive.paths import copy_project  # noqa: E402
+from rederive.ledger import cache  # noqa: E402
+from rederive.ledger.ledger import build  # noqa: E402
+from rederive.core.paths import copy_project  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results.md"
 
@@ -83,7 +83,7 @@ def synthetic_project(folder: Path, units: int) -> Path:
 
 
 def _synthetic_module(units: int):
-    from rederive.derivations import Percent, Total
+    from rederive.checks.derivations import Percent, Total
     module = types.ModuleType("rederive.sources.synthetic")
 
     def derive(x):

@@ -4,6 +4,6 @@ nothing (the ledger, the methods, the glossary, the changes) does not import mat
 half a second of its kernel's start."""
 import matplotlib.pyplot as plt  # noqa: F401
 
-from rederive.figures import COLOURS, ENDPOINT_STYLE, FAINT, GUIDE, SOURCE_COLOURS, apply_style, save_figure  # noqa: F401
+from rederive.book.figures import COLOURS, ENDPOINT_STYLE, FAINT, GUIDE, SOURCE_COLOURS, apply_style, save_figure  # noqa: F401
 
 apply_style()

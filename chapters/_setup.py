@@ -10,9 +10,9 @@ import itertools
 import pandas as pd  # noqa: F401
 from IPython.display import Markdown  # noqa: F401
 
-from rederive import formatting as fmt  # noqa: F401
-from rederive import judgements as say  # noqa: F401
-from rederive import outcomes  # noqa: F401
+from rederive.core import formatting as fmt  # noqa: F401
+from rederive.book import judgements as say  # noqa: F401
+from rederive.core import outcomes  # noqa: F401
 from rederive.report import LinkedNumber, Report, glossary_link, interactive_table, md_code, md_list, md_table  # noqa: F401
 
 R = Report.load()
@@ -40,7 +40,7 @@ def says(statement_id: str, capitalise: bool = False, page_folder: str = "chapte
 
 
 def term(word: str) -> str:
-    """A glossary term's first use on a chapter page, linked to its entry (rederive.glossary)."""
+    """A glossary term's first use on a chapter page, linked to its entry (rederive.book.glossary)."""
     return glossary_link(word)
 
 

@@ -12,9 +12,9 @@ CACHE = ".rederive/analyses.json"
 
 def copy_project(dest: Path) -> Path:
     """A copy of the tracked project files (what a fresh clone has), without outputs; with the
-    analysis cache where this tree has one (rederive.cache: each entry is reused only while the
+    analysis cache where this tree has one (rederive.ledger.cache: each entry is reused only while the
     engine and the inputs it read are unchanged, so it changes no result, only the time)."""
-    from rederive.paths import copy_project as copy_tracked
+    from rederive.core.paths import copy_project as copy_tracked
     return copy_tracked(ROOT, dest, extra=(CACHE,))
 
 
@@ -34,7 +34,8 @@ def rederive_in_process(project: Path, *args: str, env: dict | None = None) -> s
     import contextlib
     import io
 
-    from rederive import cache, cli
+    from rederive import cli
+    from rederive.ledger import cache
     out, err = io.StringIO(), io.StringIO()
     saved = {k: os.environ.get(k) for k in env or {}}
     here = os.getcwd()
@@ -63,7 +64,7 @@ def project(tmp_path) -> Path:
 def warm_analysis_cache():
     """The analysis cache in this tree, which copy_project copies (each test worker asks once;
     with a warm cache it is a fraction of a second)."""
-    from rederive.ledger import build
+    from rederive.ledger.ledger import build
     build(ROOT)
 
 
@@ -78,16 +79,16 @@ def warm_analysis_cache():
 # session's one render runs in the background (render_in_background); then the render's readers,
 # longest first; the quick files last, to even out the end. Only the order and the worker
 # change, never what a test does.
-R, RA = "tests/test_render.py::", "tests/test_render_again.py::"
-MUTATE = "tests/test_ledger.py::test_changing_any_single_reported_number_makes_check_fail[data/"
+R, RA = "tests/render/test_render.py::", "tests/render/test_render_again.py::"
+MUTATE = "tests/ledger/test_ledger.py::test_changing_any_single_reported_number_makes_check_fail[data/"
 UNITS = [
-    ("update", ["tests/test_update.py"]),
+    ("update", ["tests/ledger/test_update.py"]),
     ("mutate-shen", [MUTATE + "shen2025/"]),
-    ("interrupted", ["tests/test_render_interrupted.py"]),
+    ("interrupted", ["tests/render/test_render_interrupted.py"]),
     ("mutate-descart", [MUTATE + "descart2022/"]),
-    ("mutation", ["tests/test_mutation.py"]),
+    ("mutation", ["tests/ledger/test_mutation.py"]),
     ("bad-input", ["tests/test_bad_input.py"]),
-    ("scaffold", ["tests/test_scaffold.py"]),
+    ("scaffold", ["tests/data/test_scaffold.py"]),
     ("render-again-fresh", [RA + "test_two_renders_of_the_same_tree_are_byte_identical"]),
     ("render-again-data", [RA + "test_a_data_change_re_executes_the_chapters_that_read_it_and_shows_the_new_number"]),
     ("render-again-css", [RA + "test_an_edit_to_the_books_stylesheet_is_published_without_executing_a_chapter"]),
@@ -111,10 +112,10 @@ UNITS = [
                       R + "test_a_failure_after_figures_were_drawn_keeps_the_last_good_figures",
                       R + "test_the_fallback_refuses_", R + "test_a_cell_exception_fails_naming_chapter_and_cell",
                       R + "test_an_unresolved_crossref_fails_the_render"]),
-    ("render-reads", ["tests/test_render.py"]),  # the rest of the file
-    ("untrusted-caches", ["tests/test_untrusted_caches.py"]),
+    ("render-reads", ["tests/render/test_render.py"]),  # the rest of the file
+    ("untrusted-caches", ["tests/ledger/test_untrusted_caches.py"]),
     ("reader-properties", ["tests/test_reader_properties.py"]),
-    ("ledger", ["tests/test_ledger.py"]),
+    ("ledger", ["tests/ledger/test_ledger.py"]),
 ]
 
 

@@ -201,7 +201,7 @@ def test_what_spreadsheets_write_is_accepted(project, monkeypatch, capsys, name,
 
 def test_an_internal_error_exits_3_in_one_line_never_1(project, monkeypatch, capsys):
     # A bug (not bad data) must not pass for a finding: simulate one inside the engine.
-    from rederive import ledger
+    from rederive.ledger import ledger
 
     def broken(*args, **kwargs):
         raise RuntimeError("simulated bug")
@@ -278,6 +278,6 @@ def test_fuzzed_registers_never_end_in_a_traceback(pristine, tmp_path_factory, m
 def test_a_header_cell_with_a_line_separator_is_named_on_one_line():
     # Found by the fuzz test above: U+0085 (NEL) in a header cell split the problem over two lines
     # (str.splitlines treats it as a line break). Oracle: one problem, one line, the character escaped.
-    from rederive.register import Problem
+    from rederive.core.types import Problem
     text = str(Problem("data/x/claims.csv", 1, "0\x850", "unknown column"))
     assert text.splitlines() == [text] and "\\x85" in text

@@ -35,12 +35,12 @@ def test_every_chapter_runs_the_one_setup_then_asserts_the_ledger_before_it_show
         assert "assert_as_expected(" in first_cell, chapter
 
 
-# Chapters read the ledger through Report and format with rederive.formatting; they neither take
+# Chapters read the ledger through Report and format with rederive.core.formatting; they neither take
 # a ledger string apart (a change of wording would silently change a table) nor compute a result
 # (that is rederive.analyses' job, where it is pinned). Oracle: these patterns in chapter code.
 PARSING = re.compile(r"\.split\(|\.rsplit\(|\.partition\(|\bre\.(?:match|search|findall|sub)\(|float\(R\.|int\(R\.")
-COMPUTING = re.compile(r"from rederive(?:\.| import )(?:meta|km|subgroups|checks|rounding|pvalues|survival|"
-                       r"derivations|ledger|sources|analyses|inputs|register)\b|R\.ledger\b")
+COMPUTING = re.compile(r"from rederive(?:\.\w+)*(?:\.| import )(?:meta|km|subgroups|checks|rounding|pvalues|survival|"
+                       r"derivations|ledger\.ledger|ledger import ledger|sources|analyses|inputs|register)\b|R\.ledger\b")
 
 
 # Nor do they read anything but the report: no file, environment variable, clock or process.
@@ -65,7 +65,10 @@ def test_the_lint_itself_catches_parsing_and_computing():
     # The two patterns above must match the forms they exist to forbid (else the test above cannot fail).
     assert PARSING.search('R.derived("x").split(" = ")[1]') and PARSING.search('f("erb_os2").split(" (")[0]')
     assert COMPUTING.search("from rederive import meta") and COMPUTING.search("R.ledger.sources[SOURCE]")
-    assert not PARSING.search("fmt.join(values)") and not COMPUTING.search("from rederive.forest import forest")
+    assert COMPUTING.search("from rederive.stats import meta") and COMPUTING.search("from rederive.checks.km import matching")
+    assert COMPUTING.search("from rederive.ledger.ledger import build") and COMPUTING.search("from rederive.ledger import ledger")
+    assert not COMPUTING.search("from rederive.ledger import certainty as c")
+    assert not PARSING.search("fmt.join(values)") and not COMPUTING.search("from rederive.book.forest import forest")
     assert READING.search('Path("data/x.csv").read_text()') and READING.search("pd.read_csv(p)")
     assert READING.search('os.environ["X"]') and READING.search("datetime.date.today()")
     assert not READING.search("R.rows(source)") and not READING.search("save_figure(fig, name)")
@@ -193,10 +196,10 @@ def test_every_figure_and_table_is_cross_referenced_from_the_text():
 
 
 def test_the_first_use_of_each_glossary_term_on_a_page_links_to_the_glossary():
-    # Oracle: rederive.glossary.first_uses over each page's source (prose only: not code, quoted
+    # Oracle: rederive.book.glossary.first_uses over each page's source (prose only: not code, quoted
     # words, headings or tables); the first appearance of every term a page uses must be the
     # `term(...)` link, and the glossary must have the anchor every link goes to.
-    from rederive import glossary
+    from rederive.book import glossary
     anchors = set(re.findall(r"\{#gloss-([a-z0-9]+)\}", (ROOT / glossary.PAGE_GLOSSARY).read_text(encoding="utf-8")))
     assert anchors == set(glossary.TERMS.values())
     unlinked = []
@@ -210,7 +213,7 @@ def test_the_first_use_of_each_glossary_term_on_a_page_links_to_the_glossary():
 
 
 def test_the_glossary_check_finds_an_unlinked_first_use():
-    from rederive import glossary
+    from rederive.book import glossary
     text = 'The PFS-2 was long; `{python} term("PFS-2")` later.'
     assert glossary.first_uses(text)["pfs2"][2] is False
     assert glossary.first_uses('First `{python} term("PFS-2")`, then PFS-2.')["pfs2"][2] is True

@@ -12,7 +12,7 @@ from conftest import ROOT
 # below, so an entry here that is not true fails too.
 PROVIDED = {
     "python": "prerequisite: the interpreter running the tests (sys.executable)",
-    "git": "prerequisite: a clone needs it (rederive.paths and rederive.citation read the repository)",
+    "git": "prerequisite: a clone needs it (rederive.core.paths and rederive.book.citation read the repository)",
     "quarto": "guarded: the engine renders through the fallback when shutil.which('quarto') finds none",
     "chromium": "makefile+skip: `make test` installs Debian's chromium as root with apt; else the browser test skips",
 }
@@ -81,7 +81,7 @@ def test_what_the_makefile_installs_and_what_the_tests_skip_is_true():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     installs = {name for listed in re.findall(r"apt-get install[^\n]*?-qq((?:\s+[\w.+-]+)+)", makefile)
                 for name in listed.split()}
-    test_sources = {p: p.read_text(encoding="utf-8") for p in (ROOT / "tests").glob("test_*.py")}
+    test_sources = {p: p.read_text(encoding="utf-8") for p in (ROOT / "tests").rglob("test_*.py")}
     for program, how in PROVIDED.items():
         if how.startswith("makefile"):
             assert program in installs, f"{program}: the Makefile installs {sorted(installs)}"

@@ -9,8 +9,8 @@ import re
 import pytest
 
 from conftest import ROOT
-from rederive import formatting as fmt
-from rederive.ledger import build
+from rederive.core import formatting as fmt
+from rederive.ledger.ledger import build
 from rederive.report import Report, unlinked_results
 
 
@@ -122,7 +122,8 @@ def test_a_result_built_again_in_the_same_process_is_still_seen_without_its_link
     # runs several; an in-process command forgets the analysis cache): its result objects are
     # new, and an expression showing a number of one of them must still be refused. (It was not:
     # a result's parts were recorded once per name, so a later ledger's went unseen.)
-    from rederive import cache, report
+    from rederive import report
+    from rederive.ledger import cache
     first = Report(build(ROOT), ROOT)
     first.analysis("synthesis_timing_sensitivity")
     cache.forget(ROOT)

@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 
 from conftest import copy_project
 
-from rederive import cli, yamlfile
-from rederive.ledger import build
+from rederive import cli
+from rederive.core import yamlfile
+from rederive.ledger.ledger import build
 
 SHEN = "data/shen2025/source.yml"
 CLAIMS = "data/tongren2025/claims.csv"

@@ -4,11 +4,11 @@ from fractions import Fraction
 
 import pytest
 
-from rederive import outcomes
-from rederive.derivations import Agrees, ColumnPrecision
-from rederive.ledger import build
+from rederive.core import outcomes
+from rederive.checks.derivations import Agrees, ColumnPrecision
+from rederive.ledger.ledger import build
 from rederive.report import Report
-from rederive.reported import parse
+from rederive.core.reported import parse
 
 from conftest import ROOT
 

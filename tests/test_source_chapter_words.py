@@ -5,7 +5,7 @@ import math
 import pytest
 from scipy.stats import chi2
 
-from rederive.ledger import build
+from rederive.ledger.ledger import build
 from rederive.report import Report
 
 from conftest import ROOT
@@ -17,7 +17,7 @@ def report():
 
 
 def _freeman_tukey_q(cohorts):
-    """Cochran's Q on metaprop's Freeman-Tukey scale, written out independently of rederive.meta:
+    """Cochran's Q on metaprop's Freeman-Tukey scale, written out independently of rederive.stats.meta:
     t = asin(sqrt(x/(n+1))) + asin(sqrt((x+1)/(n+1))), variance 1/(n + 0.5)."""
     t = [math.asin(math.sqrt(x / (n + 1))) + math.asin(math.sqrt((x + 1) / (n + 1))) for x, n in cohorts]
     w = [n + 0.5 for _, n in cohorts]

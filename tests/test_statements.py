@@ -9,9 +9,11 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import ROOT, rederive_in_process
-from rederive import certainty, outcomes, statements
-from rederive.comparisons import OddsRatio
-from rederive.ledger import build
+from rederive import statements
+from rederive.core import outcomes
+from rederive.ledger import certainty
+from rederive.stats.comparisons import OddsRatio
+from rederive.ledger.ledger import build
 
 
 def test_every_statement_holds_on_the_registers_and_says_what_decides_it():
@@ -86,7 +88,7 @@ def test_a_data_change_that_contradicts_a_sentence_fails_check_naming_the_senten
 
 
 # The words that judge a result. On the pages below they must come from code (a statement, or a
-# word chosen by rederive.judgements), never typed: oracle, these words in the prose outside
+# word chosen by rederive.book.judgements), never typed: oracle, these words in the prose outside
 # inline expressions and code cells.
 # ("lower bound", "at most 9" and "consistent", an outcome's name, are not judgements.)
 JUDGING = re.compile(r"\b(?:every|consistently|largest|smallest|rules? out|cannot show|can show|overlaps?|"

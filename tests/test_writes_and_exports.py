@@ -14,7 +14,7 @@ import pytest
 from conftest import ROOT, run_rederive
 
 from rederive import cli
-from rederive.spreadsheet import neutralise
+from rederive.ledger.spreadsheet import neutralise
 
 LIMIT = 20_480  # bytes: smaller than data/analyses.csv and ledger.csv, larger than any code Python writes
 

@@ -13,11 +13,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from . import outcomes
-from .ledger import Ledger, build
-from .paths import NoProject, project_root
-from .files import WriteError
-from .register import RegisterError
+from .core import outcomes
+from .ledger.ledger import Ledger, build
+from .core.paths import NoProject, project_root
+from .core.files import WriteError
+from .core.types import RegisterError
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_CANNOT_WRITE, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
@@ -54,10 +54,10 @@ def summary_lines(ledger: Ledger) -> list[str]:
 
 
 def cmd_check(args) -> int:
-    from . import quotes
+    from .data import quotes
     root = _root()
     ledger = load_or_exit(root)
-    from .updating import quote_remedy, remedy
+    from .ledger.updating import quote_remedy, remedy
     problems, verified = quotes.verify(list(ledger.sources.values()), root)
     if problems:
         print(f"rederive: bad input, {len(problems)} problem(s):", file=sys.stderr)
@@ -69,12 +69,12 @@ def cmd_check(args) -> int:
         print(line)
     print(verified)
     if args.save:
-        from .store import save
+        from .ledger.store import save
         save(ledger, root, Path(args.save))
     bad = ledger.unexpected()
     if not bad:
         if args.exports:
-            from .store import fingerprint
+            from .ledger.store import fingerprint
             write_exports(ledger, _inside(root, args.exports), fingerprint(root))
         print(f"ok: all {len(ledger.rows)} outcomes are as the register expects")
         return EXIT_OK
@@ -94,7 +94,7 @@ def cmd_ledger(args) -> int:
     ledger = load_or_exit(_root())
     text = ledger.to_json() if args.format == "json" else ledger.to_csv()
     if args.output:
-        from .files import write_atomically
+        from .core.files import write_atomically
         write_atomically(Path(args.output), text)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
@@ -106,7 +106,7 @@ def cmd_exports(args) -> int:
     the render's output folder, as a post-render step would)."""
     import os
 
-    from .store import load
+    from .ledger.store import load
     folder = args.output_dir or os.environ.get("QUARTO_PROJECT_OUTPUT_DIR")
     if not folder:
         print("rederive exports: no --output-dir and no QUARTO_PROJECT_OUTPUT_DIR", file=sys.stderr)
@@ -124,13 +124,13 @@ def write_exports(ledger, folder: Path, fingerprint: str = "") -> None:
     no Python process after its chapters to write them. The folder is emptied first: it holds
     only what this check wrote. With a `fingerprint` of what the ledger was built from, nothing
     is written when the folder holds this ledger's exports already, as an authenticated record
-    beside it says (rederive.datacache; the files' digests are compared too): a render with
+    beside it says (rederive.ledger.datacache; the files' digests are compared too): a render with
     nothing changed spends no time on them."""
     import hashlib
     import importlib.metadata
     import shutil
 
-    from . import datacache
+    from .ledger import datacache
     record = folder.with_name(folder.name + ".json")
 
     def digests():
@@ -145,7 +145,7 @@ def write_exports(ledger, folder: Path, fingerprint: str = "") -> None:
                 return
         except (datacache.CacheMiss, OSError):
             pass
-    from .files import write_atomically
+    from .core.files import write_atomically
     from .report import publish_table_library
     shutil.rmtree(folder, ignore_errors=True)
     record.unlink(missing_ok=True)
@@ -162,12 +162,12 @@ def _inside(root: Path, folder: str) -> Path:
 
 
 def cmd_pin(args) -> int:
-    from .pinning import pin
+    from .ledger.pinning import pin
     return pin(_root(), args.update, args.note)
 
 
 def cmd_update(args) -> int:
-    from .updating import walk
+    from .ledger.updating import walk
     root = _root()
     return walk(root, load_or_exit(root), args.source, args.note)
 
@@ -175,7 +175,7 @@ def cmd_update(args) -> int:
 def cmd_diff(args) -> int:
     import tomllib
 
-    from . import changes
+    from .ledger import changes
     root = _root()
     rev = args.rev
     if rev is None:
@@ -203,7 +203,7 @@ def cmd_diff(args) -> int:
 
 def cmd_release(args) -> int:
     """Bump the version and record the release's ledger; only when every outcome is as expected."""
-    from . import changes
+    from .ledger import changes
     root = _root()
     ledger = load_or_exit(root)
     if ledger.unexpected():
@@ -220,7 +220,7 @@ def cmd_release(args) -> int:
 
 
 def cmd_new_source(args) -> int:
-    from .scaffold import ScaffoldError, new_source
+    from .data.scaffold import ScaffoldError, new_source
     try:
         written = new_source(_root(), args.name, args.seed, args.short, args.title)
     except ScaffoldError as exc:
@@ -237,7 +237,8 @@ def cmd_render(args) -> int:
 
 
 def cmd_mutation(args) -> int:
-    from . import mutation, quotes
+    from .data import quotes
+    from .ledger import mutation
     root = _root()
     seeds = quotes.seeds_folder(root)
     scores = mutation.run(root, seeds if seeds.is_dir() else None, args.source)
@@ -268,7 +269,7 @@ def cmd_mutation(args) -> int:
 
 
 def coverage_lines(audits) -> list[str]:
-    from .exclusions import REASONS
+    from .data.exclusions import REASONS
     used = [r for r in REASONS if any(a.excluded.get(r) for a in audits)]
     width = max([len(a.source) for a in audits] + [6])
     lines = [f"{'source':<{width}}  printed  registered  excluded  unaccounted"]
@@ -280,7 +281,8 @@ def coverage_lines(audits) -> list[str]:
 
 
 def cmd_coverage(args) -> int:
-    from . import coverage, quotes
+    from .data import quotes
+    from .ledger import coverage
     root = _root()
     seeds = quotes.seeds_folder(root)
     if not seeds.is_dir():

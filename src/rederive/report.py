@@ -7,7 +7,7 @@ data, `R.outcome("id")` the verdict, and `R.analysis("name")` one of the report'
 (rederive.analyses). Each chapter starts with `R.assert_as_expected(source)`, so a chapter
 cannot render numbers that the check would reject, whichever renderer runs it.
 
-Every answer is recorded (rederive.reads), so a chapter is re-executed only when something it
+Every answer is recorded (rederive.book.reads), so a chapter is re-executed only when something it
 read has changed; chapters therefore read the ledger through these methods only.
 """
 from __future__ import annotations
@@ -18,12 +18,14 @@ import pandas as pd
 
 from fractions import Fraction
 
-from . import escape, outcomes, store, tallies
-from . import formatting as fmt
-from .reads import record_reads
-from .ledger import Ledger, LedgerRow
-from .paths import project_root
-from .reported import Reported
+from .book import escape
+from .core import outcomes
+from .ledger import store, tallies
+from .core import formatting as fmt
+from .book.reads import record_reads
+from .ledger.ledger import Ledger, LedgerRow
+from .core.paths import project_root
+from .core.reported import Reported
 
 OUTCOME_ORDER = [o for o in outcomes.ORDER if o != outcomes.MISQUOTED]
 # The status table's short headings for the outcome groups of the preface's figure.
@@ -50,9 +52,9 @@ ANALYSES_READ: set[str] = set()
 _RESULT_PARTS: dict[int, str] = {}
 _PARTS_KEPT: list = []  # the parts themselves, so that an id recorded above is never reused by another object
 
-# How an own result's value may be shown (Report.result): the name of a rederive.formatting
+# How an own result's value may be shown (Report.result): the name of a rederive.core.formatting
 # function, or one of these. Named, not passed as functions, so that the call is recorded as
-# data (rederive.reads).
+# data (rederive.book.reads).
 _RESULT_FORMATS = {
     "text": lambda v, places: str(v),
     "thousands": lambda v, places: f"{v:,}",
@@ -75,7 +77,7 @@ class Report:
 
     @classmethod
     def load(cls) -> "Report":
-        """The ledger this render built once (rederive.store), or a fresh one outside a render."""
+        """The ledger this render built once (rederive.ledger.store), or a fresh one outside a render."""
         root = project_root()
         return cls(store.load(root), root)
 
@@ -110,7 +112,7 @@ class Report:
         return self.ledger[row_id].derived
 
     def derived_value(self, row_id: str):
-        """The derived value as data (rederive.values)."""
+        """The derived value as data (rederive.core.values)."""
         return self.ledger[row_id].value
 
     def outcome(self, row_id: str) -> str:
@@ -169,7 +171,7 @@ class Report:
         source's number: on the web with its card (what result it is, its value now, its pin and
         the outcome), in the PDF to the row in the PDF's own ledger. The text is the engine's
         value now, formatted `how`: one of _RESULT_FORMATS ("text", "thousands", "words",
-        "percent_digits": a proportion as a percentage without the sign, ...) or a rederive.formatting function taking the value (and
+        "percent_digits": a proportion as a percentage without the sign, ...) or a rederive.core.formatting function taking the value (and
         `places` when given): "fixed", "number", "p", "p_digits", "proportion". A row that moved
         from its pin stops the chapter (UnexpectedOutcome), as `check` does."""
         row = self.ledger[row_id]
@@ -249,12 +251,12 @@ class Report:
 
     def summary_of_findings(self) -> pd.DataFrame:
         """The front page's summary of findings: per question, estimate, patients and certainty."""
-        from . import summary_of_findings
+        from .book import summary_of_findings
         return summary_of_findings.table(self)
 
     def certainty_reasons(self) -> list[str]:
         """Per question, where its certainty starts and the reason for each step down."""
-        from . import summary_of_findings
+        from .book import summary_of_findings
         return summary_of_findings.reasons(self)
 
     def has(self, row_id: str) -> bool:
@@ -265,17 +267,17 @@ class Report:
         return list(self.ledger.analyses.values())
 
     def how_to_cite(self):
-        """Title, author, version, commit and data date for citing the report (rederive.citation)."""
+        """Title, author, version, commit and data date for citing the report (rederive.book.citation)."""
         import yaml
-        from .citation import citation
+        from .book.citation import citation
         book = yaml.safe_load((self.root / "_quarto.yml").read_text(encoding="utf-8"))["book"]
         title = f"{book['title']}: {book['subtitle']}" if book.get("subtitle") else book["title"]
         return citation(self.root, title, book["author"])
 
     def changes(self) -> tuple[str | None, list]:
-        """(the previous release, every change of the ledger since it) (rederive.changes)."""
+        """(the previous release, every change of the ledger since it) (rederive.ledger.changes)."""
         import tomllib
-        from . import changes
+        from .ledger import changes
         version = tomllib.loads((self.root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
         previous = changes.previous_release(self.root, version)
         if previous is None:
@@ -288,7 +290,7 @@ class Report:
         source update has changed that is not released yet; (None, []) where this version has no
         recorded release."""
         import tomllib
-        from . import changes
+        from .ledger import changes
         version = tomllib.loads((self.root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
         if version not in changes.releases(self.root):
             return None, []
@@ -336,7 +338,7 @@ class Report:
     def findings_list(self, source: str, extra: tuple[str, ...] = ()):
         """The documented findings of a source as a Markdown list, for its callout: where each is
         printed first, then what was printed and derived, the outcome, the note, and its ledger id.
-        The numbers that only rest on a finding (rederive.travel) follow in one item, grouped by
+        The numbers that only rest on a finding (rederive.ledger.travel) follow in one item, grouped by
         the root finding each links to."""
         e = escape.markdown
         found = self.findings(source)
@@ -357,7 +359,7 @@ class Report:
         return md_list(items + list(extra))
 
     def tally(self, source: str | None = None) -> dict[str, int]:
-        """Distinct printed values (rederive.tallies): how many, how many checked, re-derived and
+        """Distinct printed values (rederive.ledger.tallies): how many, how many checked, re-derived and
         weak, how many in each outcome group, and, of those that hold up, how many re-derived
         ("holding up, re-derived") and how many weak ("holding up, weak")."""
         values = self._printed_values(source)
@@ -372,7 +374,7 @@ class Report:
     def status(self) -> pd.DataFrame:
         """Per source and in all: distinct printed values, how many a check applies to, how many of
         those are re-derived or only weakly checked, and how many fall in each outcome group of the
-        preface's figure (rederive.tallies); the index page's table."""
+        preface's figure (rederive.ledger.tallies); the index page's table."""
         records = []
         for source_id, label in [*((s, src.short) for s, src in self.ledger.sources.items()), (None, "All sources")]:
             t = self.tally(source_id)
@@ -398,10 +400,11 @@ class Report:
         return pd.DataFrame(records)
 
     def coverage(self) -> tuple[pd.DataFrame | None, str]:
-        """The coverage audit per source (rederive.coverage) as a table, and a sentence saying what
+        """The coverage audit per source (rederive.ledger.coverage) as a table, and a sentence saying what
         was audited; (None, why) where the source documents are not present."""
-        from . import coverage, quotes
-        from .exclusions import REASONS
+        from .data import quotes
+        from .ledger import coverage
+        from .data.exclusions import REASONS
         seeds = quotes.seeds_folder(self.root)
         if not seeds.is_dir():
             return None, ("The coverage audit needs the source documents, which are not shipped with "
@@ -495,7 +498,7 @@ def unlinked_results(expression: str, namespace: dict, text: str) -> list[str]:
             return  # a count of a result's items is not one of its numbers
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                 and isinstance(node.func.value, ast.Name) and node.func.value.id == "say"):
-            return  # a judgement in words (rederive.judgements): its only number is its threshold
+            return  # a judgement in words (rederive.book.judgements): its only number is its threshold
         if isinstance(node, (ast.Subscript, ast.Attribute)):
             keys, base = [], node
             while isinstance(base, (ast.Subscript, ast.Attribute)):
@@ -525,7 +528,7 @@ def unlinked_results(expression: str, namespace: dict, text: str) -> list[str]:
 class Markdown:
     """Markdown a chapter shows, as IPython.display.Markdown shows it: through IPython's rich
     display protocol (`_repr_markdown_`), which the kernel's display machinery honours. Defined
-    here so that the renderer, which only compares these answers (rederive.reads), does not
+    here so that the renderer, which only compares these answers (rederive.book.reads), does not
     import IPython to do so."""
     def __init__(self, data: str):
         self.data = data
@@ -550,10 +553,10 @@ class LinkedNumber(Markdown):
 
 
 def glossary_link(term: str, page_folder: str = "chapters") -> str:
-    """The first use of a glossary term on a page (rederive.glossary) as a link to its entry: on
+    """The first use of a glossary term on a page (rederive.book.glossary) as a link to its entry: on
     the web the glossary page, in the PDF the glossary chapter of the same PDF. `page_folder` is
     where the page sits: "chapters", or "." for the front page."""
-    from .glossary import TERMS
+    from .book.glossary import TERMS
     target = ("" if page_folder == "chapters" else "chapters/") + f"glossary.html#gloss-{TERMS[term]}"
     text = escape.markdown(term)
     return (f'[[{text}]({target})]{{.content-visible when-format="html"}}'
@@ -561,14 +564,14 @@ def glossary_link(term: str, page_folder: str = "chapters") -> str:
 
 
 def md_table(frame: pd.DataFrame, caption: str | None = None, markdown: tuple[str, ...] = ()):
-    """A pandas table as Markdown (a pipe table laid out to fit the page: rederive.table_layout),
+    """A pandas table as Markdown (a pipe table laid out to fit the page: rederive.book.table_layout),
     which Quarto and pandoc render in every format. A caption here is for a table of the
     unnumbered preface: a bold line above the table, because Quarto's PDF drops a pandoc
     `: caption` there (QUARTO-NOTES.md; the fallback refuses one); a numbered table takes its
-    caption from the cell's `tbl-cap` and a `tbl-` label instead. Every text cell is shown as text (rederive.escape), except in the
+    caption from the cell's `tbl-cap` and a `tbl-` label instead. Every text cell is shown as text (rederive.book.escape), except in the
     columns named in `markdown`, which the chapter built as Markdown on purpose (an anchor, a
     link) from text it escaped itself. Cells are shown as the chapter formatted them."""
-    from .table_layout import break_long_words, pipe_table
+    from .book.table_layout import break_long_words, pipe_table
     safe = frame.copy()
     for column in safe.columns:
         if column not in markdown:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Callable
 
-from . import outcomes
+from .core import outcomes
 
 PREFIX = "says."
 FILE = "src/rederive/statements.py"
@@ -50,7 +50,7 @@ class Facts:
         self._rows, self._analyses, self._judgements = rows, analyses, judgements or {}
 
     def judgement(self, question: str, domain: str):
-        """A registered judgement of certainty (rederive.certainty, data/certainty.csv)."""
+        """A registered judgement of certainty (rederive.ledger.certainty, data/certainty.csv)."""
         return self._judgements[(question, domain)]
 
     def analysis(self, name: str):

@@ -15,9 +15,9 @@ import numbers
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .. import formatting as fmt
-from ..inputs import Inputs, UnknownInput, combined
-from ..register import Problem, Source
+from ..core import formatting as fmt
+from ..data.inputs import Inputs, UnknownInput, combined
+from ..core.types import Problem, Source
 
 DEFAULT_DIGITS = 4  # significant digits of a pinned float: finer than any shown value
 
@@ -104,7 +104,7 @@ def run(sources: list[Source], problems: list[Problem], cache: dict | None = Non
     """Every analysis of every source that has an analyses module.
 
     `cache` ({name: (input key, Analysis)}) lets a result be reused when every input it read is
-    unchanged; the caller keeps one cache per version of the engine (rederive.cache)."""
+    unchanged; the caller keeps one cache per version of the engine (rederive.ledger.cache)."""
     out = []
     for source in [*sources, combined(sources)]:
         try:

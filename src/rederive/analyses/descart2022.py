@@ -2,8 +2,8 @@
 worked P-value example."""
 from __future__ import annotations
 
-from ..pvalues import p_from_ratio_ci, p_from_symmetric_ci
-from ..rounding import denominators
+from ..checks.pvalues import p_from_ratio_ci, p_from_symmetric_ci
+from ..checks.rounding import denominators
 
 BASELINE = ("dlbcl", "aaipi", "lines", "transplant", "bridging", "pd_infusion", "ldh_high")
 

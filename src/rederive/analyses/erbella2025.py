@@ -2,8 +2,8 @@
 second hazard ratio implies."""
 from __future__ import annotations
 
-from ..pvalues import p_from_ratio_ci
-from ..rounding import numerators
+from ..checks.pvalues import p_from_ratio_ci
+from ..checks.rounding import numerators
 from ..sources.erbella2025 import systemic_count
 
 ITEMS = ("erb_dlbcl", "erb_stage", "erb_aaipi", "erb_systemic", "erb_orr", "erb_crr")

@@ -2,7 +2,7 @@
 test, the Egger search, and the combination ORR with the footnoted estimate pooled in."""
 from __future__ import annotations
 
-from .. import meta
+from ..stats import meta
 from ..sources.shen2025 import egger_search, events, studies
 
 SUBGROUPS = {"mono": "monotherapy", "comb": "combination", "naive": "CAR-T-naive"}

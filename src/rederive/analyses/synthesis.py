@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .. import binomial, comparisons, meta, sketches
-from ..rounding import numerators
+from ..stats import binomial, comparisons, meta, sketches
+from ..checks.rounding import numerators
 from ..sources.descart2022 import DAYS_PER_MONTH
 from ..sources.shen2025 import events, studies
 from ..sources.shumilov2025 import MODES, reconstruction
-from ..survival import pooled_median_bounds
+from ..stats.survival import pooled_median_bounds
 
 CATEGORIES = ["within 3 months", "3 to 6 months", "after 6 months"]  # harmonised time since CAR-T
 DESCART_GROUPS = [("very_early", 0, 30), ("early", 30, 90), ("late", 90, None)]  # days

@@ -2,8 +2,9 @@
 Kaplan-Meier curves that give its printed 12-month PFS and OS."""
 from __future__ import annotations
 
-from .. import km, meta
-from ..rounding import numerators
+from ..checks import km
+from ..stats import meta
+from ..checks.rounding import numerators
 
 RATES = ("tr_orr", "tr_cr", "tr_pr", "tr_crs", "tr_icans", "tr_neutropenia", "tr_anemia",
          "tr_thrombocytopenia", "tr_ddimer", "tr_fibrinogen")

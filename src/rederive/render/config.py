@@ -80,9 +80,9 @@ def _paths(root: Path, value) -> tuple[Path, ...]:
 
 
 def load_book(root: Path) -> Book:
-    from ..files import BadFile, read_text
-    from ..yamlfile import YamlError, load
-    try:  # a regular file, as bounded YAML with no repeated key (rederive.yamlfile)
+    from ..core.files import BadFile, read_text
+    from ..core.yamlfile import YamlError, load
+    try:  # a regular file, as bounded YAML with no repeated key (rederive.core.yamlfile)
         config = load(read_text(root / "_quarto.yml")) or {}
     except YamlError as exc:
         raise RenderError(f"_quarto.yml: {exc}") from None

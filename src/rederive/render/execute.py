@@ -29,8 +29,8 @@ class Block:
 class Chapter:
     path: str
     blocks: list[Block]
-    figures: dict[str, bytes] = field(default_factory=dict)  # saved for citing (rederive.figures)
-    reads: list = field(default_factory=list)  # what it read from the report (rederive.reads)
+    figures: dict[str, bytes] = field(default_factory=dict)  # saved for citing (rederive.book.figures)
+    reads: list = field(default_factory=list)  # what it read from the report (rederive.book.reads)
 
 
 _OPTION_LINE = re.compile(r"^#\|\s?(.*)$")
@@ -59,9 +59,10 @@ if __unlinked:
                      f"write own('<analysis>.<path>', ...) (Report.result) in prose")
 print(__inline_text, end="")
 del __report, __inline_value, __inline_markdown, __inline_text, __unlinked"""
-# Run after a chapter's last cell: what it read from the report (rederive.reads), for the cache.
-# Data only (rederive.datacache), never pickle: the render process decodes it.
-_READS_CODE = """from rederive import datacache as __d, reads as __r
+# Run after a chapter's last cell: what it read from the report (rederive.book.reads), for the cache.
+# Data only (rederive.ledger.datacache), never pickle: the render process decodes it.
+_READS_CODE = """from rederive.ledger import datacache as __d
+from rederive.book import reads as __r
 print(__d.dumps("reads", __r.recorded_reads()).decode(), end="")
 del __d, __r"""
 
@@ -106,7 +107,7 @@ def _split_options(source: str) -> tuple[dict, str]:
     while lines and (m := _OPTION_LINE.match(lines[0])):
         option_lines.append(m.group(1))
         lines.pop(0)
-    from ..yamlfile import YamlError, load
+    from ..core.yamlfile import YamlError, load
     try:
         options = load("\n".join(option_lines)) if option_lines else {}
     except YamlError as exc:
@@ -170,7 +171,7 @@ class Kernel:
     def start(self) -> None:
         from jupyter_core.utils import run_sync
 
-        from ..figures import ENV
+        from ..book.figures import ENV
         with self.log.open("w", encoding="utf-8") as stderr:
             # No IPython history: a render's cells are not a session to recall, and writing them
             # to ~/.ipython costs every kernel time at its start and end.
@@ -197,7 +198,7 @@ class Kernel:
 
 def execute_chapter(root: Path, rel: str) -> Chapter:
     """Run a chapter in a kernel of its own, stopped afterwards. The figures it saves for citing
-    (rederive.figures) go to the kernel's own folder and come back with it, so that a reused
+    (rederive.book.figures) go to the kernel's own folder and come back with it, so that a reused
     chapter brings its figures too."""
     import jupytext
     from jupyter_client.kernelspec import NoSuchKernel
@@ -271,8 +272,8 @@ def _run(client, nb, rel: str) -> Chapter:
 def _recorded_reads(client, rel: str) -> list:
     import nbformat
 
-    from ..datacache import loads
-    from ..reads import Read
+    from ..ledger.datacache import loads
+    from ..book.reads import Read
     cell = nbformat.v4.new_code_cell(_READS_CODE)
     try:
         client.execute_cell(cell, 0)

@@ -22,8 +22,8 @@ from .config import Book, load_book
 from .errors import RenderError
 from .execute import Block, Chapter, check_cell_options, execute_chapter
 from . import site
-from ..cache import data_fingerprint
-from ..files import write_atomically
+from ..ledger.cache import data_fingerprint
+from ..core.files import write_atomically
 from .inline import check_inline_expressions
 from .publish import OUTPUT_DIR, discard, publish, snapshot, staged_figures, staging_folder
 
@@ -286,7 +286,7 @@ def _typst_preamble(book: Book) -> str:
 
 def _title_page_note(root: Path, book: Book) -> str:
     """Version, commit, data date and how to cite, under the title on the PDF's first page."""
-    from ..citation import citation
+    from ..book.citation import citation
     full = f"{book.title}: {book.subtitle}" if book.subtitle else book.title
     c = citation(root, full, book.author)
     details = f"Version {c.version}" + (f", commit {c.commit}" if c.commit else "") + (f"; data files last changed {c.date}" if c.date else "")
@@ -475,7 +475,8 @@ def _warm_up(root: Path, rels: list[str], preloaded: dict) -> None:
     here is done again, and fails properly, where it is needed; a chapter the pre-render step
     changes is read again."""
     try:
-        from .. import report, store  # noqa: F401
+        from .. import report
+        from ..ledger import store  # noqa: F401
         from .incremental import ChapterCache
         preloaded.update(ChapterCache(root).preload(rels))
     except Exception:

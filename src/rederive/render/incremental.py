@@ -6,7 +6,7 @@ A chapter's saved execution (its outputs, and the figures it saved for citing) i
 - its key is unchanged: the chapter's text, the Python files chapters run (chapters/*.py), the
   engine's source (src/rederive, the renderer included), and Python and every installed
   package's version; any edit under src/ therefore re-executes every chapter; and
-- every `Report` answer it read is the same now (rederive.reads), asked of the ledger this
+- every `Report` answer it read is the same now (rederive.book.reads), asked of the ledger this
   render's pre-render check saved. So a data edit re-executes exactly the chapters that read a
   value it changed, wherever in data/ that value came from.
 
@@ -17,7 +17,7 @@ images, the assets, the engine and the environment are all unchanged (typst writ
 bytes for the same input: no date is set).
 
 Anything unreadable in a cache is a miss: a chapter's saved execution is data only
-(rederive.datacache: JSON, authenticated with a key outside the work tree), validated before use,
+(rederive.ledger.datacache: JSON, authenticated with a key outside the work tree), validated before use,
 so a crafted or foreign file can neither run code nor stand in for an execution. `render --fresh` ignores both. Real Quarto re-executes
 every chapter (freeze: false); its own freeze cannot see data/.
 """
@@ -37,7 +37,7 @@ ASSETS = Path(__file__).parent / "assets"
 @dataclass
 class Saved:
     key: str
-    chapter: object  # execute.Chapter, with what it read (rederive.reads) and its figures
+    chapter: object  # execute.Chapter, with what it read (rederive.book.reads) and its figures
 
 
 @functools.cache
@@ -47,14 +47,14 @@ def _tools() -> bytes:
     (`name-version.dist-info`, the wheel spec), listed rather than each METADATA file parsed."""
     import os
 
-    from ..cache import engine_fingerprint
+    from ..ledger.cache import engine_fingerprint
     versions = sorted(name for folder in sys.path if os.path.isdir(folder) for name in os.listdir(folder)
                       if name.endswith((".dist-info", ".egg-info")))
     return (engine_fingerprint() + sys.version + "\n" + "\n".join(versions)).encode()
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    from ..files import write_atomically
+    from ..core.files import write_atomically
     try:
         write_atomically(path, data)
     except OSError:
@@ -62,7 +62,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 def _valid_chapter(chapter) -> bool:
-    from ..reads import Read
+    from ..book.reads import Read
     from .execute import Block, Chapter
     return (isinstance(chapter, Chapter) and isinstance(chapter.blocks, list)
             and all(isinstance(b, Block) and isinstance(b.text, str) and isinstance(b.options, dict)
@@ -129,7 +129,7 @@ class ChapterCache:
 
     def _load(self, rel: str):
         """The saved execution (a Saved), or why there is none usable (a str)."""
-        from ..datacache import CacheMiss, load
+        from ..ledger.datacache import CacheMiss, load
         if not self._path(rel).exists():
             return "not executed before"
         try:
@@ -143,19 +143,19 @@ class ChapterCache:
     def reads_changed(self, chapter) -> str | None:
         """Why a saved chapter is executed again: a value it read from the report is not the same
         now; None when every one is."""
-        from ..reads import still_the_same
+        from ..book.reads import still_the_same
         changed = still_the_same(self._ledger_report(), chapter.reads)
         return f"a value it reads changed: {changed}" if changed else None
 
     def _ledger_report(self):
         if self._report is None:
             from ..report import Report
-            from .. import store
+            from ..ledger import store
             self._report = Report(store.load(self.root), self.root)
         return self._report
 
     def save(self, rel: str, chapter) -> None:
-        from ..datacache import save
+        from ..ledger.datacache import save
         save(self._path(rel), "chapter", Saved(self.key(rel), chapter))
 
 
@@ -181,7 +181,7 @@ class PageCache:
         self._used.add(key)
         if not self.reuse:
             return None
-        from ..datacache import CacheMiss, load
+        from ..ledger.datacache import CacheMiss, load
         try:  # authenticated like every cache: a page placed here under a guessable key is a miss
             saved = load(self.folder / f"{key}.{kind}.json", "page")
         except CacheMiss:
@@ -189,7 +189,7 @@ class PageCache:
         return saved if isinstance(saved, str if kind == "html" else bytes) else None
 
     def put(self, key: str, content: str | bytes, kind: str = "html") -> None:
-        from ..datacache import save
+        from ..ledger.datacache import save
         save(self.folder / f"{key}.{kind}.json", "page", content)
 
     def prune(self) -> None:

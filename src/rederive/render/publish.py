@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 OUTPUT_DIR = "_book"
-FIGURES = "figures"  # figures for citing, one PNG each (rederive.figures)
+FIGURES = "figures"  # figures for citing, one PNG each (rederive.book.figures)
 
 
 def _owner() -> str:
@@ -76,7 +76,7 @@ def staged_figures(staging: Path) -> Path:
 
 def figure_env(staging: Path) -> dict:
     """The environment under which chapters save their figures for citing, until published."""
-    from ..figures import ENV
+    from ..book.figures import ENV
     return {ENV: str(staged_figures(staging))}
 
 
@@ -91,7 +91,7 @@ def snapshot(root: Path) -> dict[str, str]:
     before it publishes (see publish)."""
     import hashlib
 
-    from ..cache import data_fingerprint, engine_fingerprint
+    from ..ledger.cache import data_fingerprint, engine_fingerprint
 
     def digest(paths) -> str:
         h = hashlib.sha256()

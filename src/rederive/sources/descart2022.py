@@ -5,9 +5,9 @@ The intrinsic checks (p from CI, estimate inside CI, median inside range) run in
 """
 from fractions import Fraction
 
-from .. import verdicts as says
-from ..derivations import Agrees, ColumnPrecision, Grim, Percent, Total, Verbal, Within
-from ..survival import landmark_bounds, pooled_median_bounds
+from ..checks import verdicts as says
+from ..checks.derivations import Agrees, ColumnPrecision, Grim, Percent, Total, Verbal, Within
+from ..stats.survival import landmark_bounds, pooled_median_bounds
 
 DAYS_PER_MONTH = Fraction(36525, 1200)  # 365.25 / 12
 
@@ -118,7 +118,7 @@ def derive(x):
     d["responders_n"] = Within(still_responding, x.n("infused_n"),
                                "at least the nonprogressive responders, at most the patients infused")
 
-    # words the printed numbers decide (rederive.verdicts)
+    # words the printed numbers decide (rederive.checks.verdicts)
     def worse(ids):
         return says._all([says.ratio_direction(x[i], better_below_one=False, label=i.rsplit("_", 2)[-2]) for i in ids])
 

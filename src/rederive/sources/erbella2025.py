@@ -4,9 +4,9 @@ Known through an education summary: percentages without counts, so each is check
 counts it allows (GRIM); hazard ratios are checked against their intervals in the ledger.
 """
 
-from .. import rounding
-from .. import verdicts as says
-from ..derivations import Grim, Verbal, Within
+from ..checks import rounding
+from ..checks import verdicts as says
+from ..checks.derivations import Grim, Verbal, Within
 
 
 def systemic_count(x) -> int:
@@ -19,7 +19,7 @@ def derive(x):
     shares = ("erb_dlbcl", "erb_stage", "erb_aaipi", "erb_systemic")
     # The summary's convention, from the shares over all 298 that only rounding explains. Read
     # before the derivations start recording: it is how every share is read, not a value any
-    # share comes from (a finding on one share must not travel to the others, rederive.travel).
+    # share comes from (a finding on one share must not travel to the others, rederive.ledger.travel).
     rounds = tuple(f"{x[k].text} of {x.n('erb_n')}" for k in shares
                    if rounding.convention_evidence(x[k].estimate, x.n("erb_n")) == rounding.HALF_UP)
     d = x.derivations()

@@ -1,7 +1,7 @@
 """Shen 2025 (Front Oncol 15:1641769): meta-analysis of CD20xCD3 bispecifics after CAR-T failure.
 
 Inputs are the paper's Tables 1 and 2 (data/shen2025/table1.csv, table2.csv) and the numbers
-its text prints (claims.csv). Pooled estimates are re-derived with rederive.meta in Stata
+its text prints (claims.csv). Pooled estimates are re-derived with rederive.stats.meta in Stata
 metaprop parity; every other claim is arithmetic on the tables.
 """
 from __future__ import annotations
@@ -10,11 +10,13 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .. import identities, meta, tables
-from .. import verdicts as says
-from ..derivations import (Agrees, ColumnPrecision, Feasible, Grim, Percent, PooledProportion, Range, Total,
+from ..checks import identities
+from ..data import tables
+from ..stats import meta
+from ..checks import verdicts as says
+from ..checks.derivations import (Agrees, ColumnPrecision, Feasible, Grim, Percent, PooledProportion, Range, Total,
                            Value, Verbal, Within)
-from ..reported import parse
+from ..core.reported import parse
 
 SUBGROUPS = ("monotherapy", "combination", "CAR-T-naive")
 _COUNT_PERCENT = re.compile(r"^(\d+)\(([\d.]+)\)$")  # "11(40)": count (percent)
@@ -59,7 +61,7 @@ def events(studies_: list[Study], subgroup: str | None, outcome: str) -> tuple[l
 
 def months(cell: str):
     """A Table 1 cell ("9.7m (5.4-NR)", "42m", "NR") as a median in months, or None for a dash
-    (the one reader of table cells, rederive.tables)."""
+    (the one reader of table cells, rederive.data.tables)."""
     return None if cell == tables.NOT_PRINTED else tables.read_median_ci(cell)
 
 
@@ -118,7 +120,7 @@ TEXT_CELLS = {
 def derive(x):
     d = x.derivations()
     # Tables are read again for each claim that uses them, so that each claim's provenance names
-    # them (rederive.inputs); reading a table is cheap.
+    # them (rederive.data.inputs); reading a table is cheap.
     t2 = lambda: studies(x.table("table2"))  # noqa: E731
     t1 = lambda: x.table("table1").rows  # noqa: E731
     by_key = lambda: {s.key: s for s in t2()}  # noqa: E731
@@ -160,9 +162,9 @@ def derive(x):
     for key in ("chong8_prior", "hutchings15_prior"):
         d[f"t2_{key}_cr_grim"] = Grim(by_key()[key].n)
 
-    # every cell of the two tables (rederive.tables): Table 1 against Table 2 for the same trial,
+    # every cell of the two tables (rederive.data.tables): Table 1 against Table 2 for the same trial,
     # refractory shares against the trial's n (a count above its cohort is refused on loading)
-    # (a cell one row copies is read by its row id, so that a finding on it travels, rederive.travel)
+    # (a cell one row copies is read by its row id, so that a finding on it travels, rederive.ledger.travel)
     t1_rows = lambda: {r["key"]: r for r in t1()}  # noqa: E731
     t2_rows = lambda: {r["key"]: r for r in x.table("table2").rows}  # noqa: E731
     for key in t1_rows():
@@ -175,7 +177,7 @@ def derive(x):
         d[f"t2_{key}_lopt"] = Agrees(f"table 1, {trial}", x[f"t1_{trial}_lopt"], separate=key.endswith("_naive"))
 
     # the text restating Table 2: each copy agrees with the percentage cell it copies, read by its
-    # row id, so that a finding on the cell travels to the copy (rederive.travel)
+    # row id, so that a finding on the cell travels to the copy (rederive.ledger.travel)
     for text_key, study_key in TEXT_CELLS.items():
         for outcome in ("orr", "cr"):
             s = by_key()[study_key]

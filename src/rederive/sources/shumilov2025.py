@@ -1,12 +1,12 @@
 """Shumilov 2025 (Blood Adv): bispecific antibodies after CAR T-cell failure, 92 patients.
 
 Known here only through a news article, which prints subgroup response rates without subgroup
-sizes; rederive.subgroups finds every split of the 92 patients the printed rates allow.
+sizes; rederive.checks.subgroups finds every split of the 92 patients the printed rates allow.
 """
-from .. import verdicts as says
-from ..derivations import Feasible, Grim, Verbal, Within
-from ..subgroups import reconstruct
-from ..survival import pooled_median_bounds
+from ..checks import verdicts as says
+from ..checks.derivations import Feasible, Grim, Verbal, Within
+from ..checks.subgroups import reconstruct
+from ..stats.survival import pooled_median_bounds
 
 GROUPS = ("early", "mid", "late")  # relapse within 3 months, 4-6 months, after 6 months
 MODES = ("partition", "evaluable", "subset")

@@ -1,13 +1,13 @@
 """Beijing Tongren preprint (Research Square 2025): CAR T cells after bispecific failure, 12 patients.
 
 With 12 patients every rate is a count of 12 (GRIM), and each Kaplan-Meier landmark is a
-product over at most 12 steps: rederive.km enumerates which curves reach the printed values.
+product over at most 12 steps: rederive.checks.km enumerates which curves reach the printed values.
 """
 from fractions import Fraction
 
-from .. import verdicts as says
-from ..derivations import Agrees, Feasible, Grim, Percent, Total, Verbal, Within
-from ..km import at_risk_bounds, matching
+from ..checks import verdicts as says
+from ..checks.derivations import Agrees, Feasible, Grim, Percent, Total, Verbal, Within
+from ..checks.km import at_risk_bounds, matching
 
 LANDMARK = Fraction(12)  # months
 

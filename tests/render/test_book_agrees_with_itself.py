@@ -1,0 +1,76 @@
+"""A render publishes only a book made from what is on disk, and _quarto.yml's strings reach HTML
+and Typst as text (issue 20, item 3)."""
+import pytest
+
+from rederive.render.errors import RenderError
+from rederive.render.publish import OUTPUT_DIR, publish, snapshot, staging_folder
+
+
+def _staged(project):
+    staging = staging_folder(project)
+    (staging / "index.html").write_text("<p>new</p>\n", encoding="utf-8")
+    (project / OUTPUT_DIR).mkdir()
+    (project / OUTPUT_DIR / "index.html").write_text("<p>the last good render</p>\n", encoding="utf-8")
+    return staging
+
+
+@pytest.mark.parametrize("edit, named", [
+    (lambda p: (p / "data/tongren2025/claims.csv").write_text(
+        (p / "data/tongren2025/claims.csv").read_text(encoding="utf-8") + "\n", encoding="utf-8"), "data/"),
+    (lambda p: (p / "chapters/_setup.py").write_text(
+        (p / "chapters/_setup.py").read_text(encoding="utf-8") + "\n", encoding="utf-8"), "the chapters"),
+])
+def test_a_render_whose_inputs_changed_while_it_ran_is_not_published(project, edit, named):
+    # Oracle: the snapshot taken at the start differs from the tree at publishing time, so the
+    # last good book stays byte for byte and the one-line error names what changed.
+    started = snapshot(project)
+    staging = _staged(project)
+    edit(project)
+    with pytest.raises(RenderError, match=f"^{named}.* changed on disk while the render ran; nothing was published"):
+        publish(staging, project, started)
+    assert (project / OUTPUT_DIR / "index.html").read_text(encoding="utf-8") == "<p>the last good render</p>\n"
+
+
+def test_a_render_whose_inputs_did_not_change_is_published(project):
+    started = snapshot(project)
+    publish(_staged(project), project, started)
+    assert (project / OUTPUT_DIR / "index.html").read_text(encoding="utf-8") == "<p>new</p>\n"
+
+
+HOSTILE = 'A <b onmouseover="x">title</b> #panic("typst ran") [x] $y$ @z *w* \\ "q"'
+
+
+def test_the_title_reaches_the_pdf_header_as_text(tmp_path):
+    # Oracle: the Typst preamble compiles and the second page's header shows the title's characters.
+    import pypdf
+    import typst
+
+    from rederive.render.config import Book
+    from rederive.render.fallback import _typst_preamble
+    book = Book(HOSTILE, "", "a", "o", [], None, [], [], True, True, True)
+    source = tmp_path / "t.typ"
+    source.write_text(_typst_preamble(book) + "\nfirst\n#pagebreak()\nsecond\n", encoding="utf-8")
+    typst.compile(str(source), output=str(tmp_path / "t.pdf"))
+    header = pypdf.PdfReader(tmp_path / "t.pdf").pages[1].extract_text()
+    assert '#panic("typst ran") [x] $y$ @z *w*' in header
+
+
+def test_the_front_pages_citation_title_is_literal_markdown():
+    # Oracle: rederive.book.escape's rule, a backslash before every character that starts markup.
+    from rederive.book.citation import Citation
+    cite = Citation(HOSTILE, "a", "1", None, None)
+    assert "<b" not in cite.title_markdown.replace("\\<b", "")
+    assert cite.title_markdown.startswith("A \\<b onmouseover=\"x\"\\>title\\</b\\> \\#panic")
+
+
+def test_a_papersize_that_is_not_a_name_is_refused(tmp_path):
+    from conftest import ROOT
+
+    from rederive.render.config import load_book
+    from rederive.core.paths import copy_project
+    project = copy_project(ROOT, tmp_path / "p")
+    config = project / "_quarto.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("papersize: a4", "papersize: 'a4\", margin: 0'"),
+                      encoding="utf-8")
+    with pytest.raises(RenderError, match="papersize"):
+        load_book(project)
