@@ -8,6 +8,7 @@ import resource
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -168,3 +169,11 @@ def test_the_exports_are_not_rewritten_when_unchanged_and_are_when_tampered_with
     (exports / "extra.js").write_text("alert(1)", encoding="utf-8")
     assert run_rederive(project, "check", "--exports", ".rederive/exports").returncode == 0
     assert csv_file.read_bytes() == good and not (exports / "extra.js").exists()
+
+
+def test_the_published_table_script_is_the_bundle_itables_names():
+    # Oracle: itables' own option, itables.options.dt_bundle. rederive.book.table_library finds
+    # the file without importing itables (which imports pandas); if itables moves it, this fails.
+    import itables.options
+    from rederive.book.table_library import bundle
+    assert bundle() == Path(itables.options.dt_bundle) and bundle().is_file()

@@ -118,7 +118,7 @@ def cmd_exports(args) -> int:
 
 
 def write_exports(ledger, folder: Path, fingerprint: str = "") -> None:
-    """ledger.csv, ledger.json and the interactive ledger's script (rederive.report.TABLE_LIBRARY)
+    """ledger.csv, ledger.json and the interactive ledger's script (rederive.book.table_library)
     into `folder`. The render's pre-render check writes them from the ledger it saves, and its
     post-render step (tools/publish-exports) only copies them beside the book: the render starts
     no Python process after its chapters to write them. The folder is emptied first: it holds
@@ -146,7 +146,7 @@ def write_exports(ledger, folder: Path, fingerprint: str = "") -> None:
         except (datacache.CacheMiss, OSError):
             pass
     from .core.files import write_atomically
-    from .report import publish_table_library
+    from .book.table_library import publish_table_library
     shutil.rmtree(folder, ignore_errors=True)
     record.unlink(missing_ok=True)
     write_atomically(folder / "ledger.csv", ledger.to_csv())

@@ -23,6 +23,7 @@ from .core import outcomes
 from .ledger import store, tallies
 from .core import formatting as fmt
 from .book.reads import record_reads
+from .book.table_library import TABLE_LIBRARY
 from .ledger.ledger import Ledger, LedgerRow
 from .core.paths import project_root
 from .core.reported import Reported
@@ -588,23 +589,6 @@ def md_code(text: str, language: str = ""):
     """A fenced code block (for text a reader copies, such as a BibTeX entry)."""
     fence = "````" if "```" in text else "```"
     return Markdown(f"{fence}{language}\n{text}\n{fence}")
-
-
-# Where the interactive tables' script (itables' DataTables bundle) is published, relative to
-# the book's root: one file the pages share, rather than 0.7 MB inlined into each (post-render).
-TABLE_LIBRARY = "site_libs/itables/dt_bundle.js"
-
-
-def publish_table_library(out: Path) -> None:
-    """Copy itables' offline bundle (its .js and .css) to TABLE_LIBRARY in the output folder."""
-    import shutil
-
-    import itables.options
-    bundle = Path(itables.options.dt_bundle)
-    target = out / TABLE_LIBRARY
-    target.parent.mkdir(parents=True, exist_ok=True)
-    for source in (bundle, bundle.with_suffix(".css")):
-        shutil.copyfile(source, target.with_name(target.stem + source.suffix))
 
 
 def interactive_table(frame: pd.DataFrame, table_id: str, filter_columns: list[str], page: str,
