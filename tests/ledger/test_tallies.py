@@ -8,6 +8,8 @@ from fractions import Fraction
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import ROOT, SEEDS
 from rederive.checks import registry as checks
@@ -153,6 +155,45 @@ def test_rows_quoting_one_printed_value_with_different_excerpts_are_one_value():
             _row("d", "partial remission (PR, n = 35; 11%)", "35", "none", outcomes.INPUT)]
     same = tallies.same_values(rows)
     assert same[0] == same[1] and len(set(same)) == 5
+
+
+def _same_values_by_every_pair(rows):
+    """The definition, pair by pair: two rows of a source whose printed texts begin alike are one
+    value when one's quote holds the other's with the printed texts at one place."""
+    from rederive.data.register import normalise_space, quote_offset
+    parent = list(range(len(rows)))
+
+    def root(i):
+        while parent[i] != i:
+            i = parent[i]
+        return i
+    placed = [(r.source, normalise_space(r.reported).split(" ")[0], normalise_space(r.quote), quote_offset(r.quote, r.reported))
+              for r in rows]
+    for i, (source_a, first_a, quote_a, at_a) in enumerate(placed):
+        for j, (source_b, first_b, quote_b, at_b) in enumerate(placed[:i]):
+            if (source_a, first_a) == (source_b, first_b) and (
+                    tallies._same_place(quote_a, at_a, quote_b, at_b) or tallies._same_place(quote_b, at_b, quote_a, at_a)):
+                parent[root(i)] = root(j)
+    return [root(i) for i in range(len(rows))]
+
+
+def _partition(values):
+    groups = {}
+    for i, v in enumerate(values):
+        groups.setdefault(v, []).append(i)
+    return sorted(groups.values())
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("ab"), st.text("1 2.%(x", max_size=12), st.sampled_from(["1", "2", "1.2", "12", "2 x", "%"])),
+                max_size=14))
+def test_printed_values_found_without_comparing_every_pair_are_those_of_the_definition(drawn):
+    # Oracle: the definition applied to every pair of rows (_same_values_by_every_pair, quadratic);
+    # same_values compares only rows whose quotes share the text from the printed value on. Quotes
+    # drawn from a few characters, so that quotes holding one another, repeated quotes and printed
+    # texts the quote does not hold (offset -1) all occur.
+    rows = [_row(source, quote, reported, "none", outcomes.INPUT) for source, quote, reported in drawn]
+    assert _partition(tallies.same_values(rows)) == _partition(_same_values_by_every_pair(rows))
 
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="needs the source documents (../shared/seeds), which are not shipped")

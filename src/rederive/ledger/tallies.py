@@ -66,16 +66,44 @@ def same_values(rows) -> list[int]:
             i = parent[i]
         return i
 
+    def join(i: int, j: int) -> None:
+        parent[root(j)] = root(i)
+
     buckets: dict[tuple, list[tuple]] = {}
     for i, r in enumerate(rows):
         printed = normalise_space(r.reported)
         buckets.setdefault((r.source, printed.split(" ")[0]), []).append((i, normalise_space(r.quote), quote_offset(r.quote, r.reported)))
     for located in buckets.values():
-        for n, (i, quote_a, at_a) in enumerate(located):
-            for j, quote_b, at_b in located[n + 1:]:
-                if _same_place(quote_a, at_a, quote_b, at_b) or _same_place(quote_b, at_b, quote_a, at_a):
-                    parent[root(j)] = root(i)
+        _join_aligned([row for row in located if row[2] >= 0], join)
+        # a printed text its quote does not hold (rare): compared with every row of its bucket
+        for i, quote_a, at_a in (row for row in located if row[2] < 0):
+            for j, quote_b, at_b in located:
+                if j != i and (_same_place(quote_a, at_a, quote_b, at_b) or _same_place(quote_b, at_b, quote_a, at_a)):
+                    join(i, j)
     return [root(i) for i in range(len(rows))]
+
+
+def _join_aligned(located: list[tuple], join) -> None:
+    """`_same_place` for every pair of rows whose printed text is in their quote, without comparing
+    every pair (a bucket of a large register holds thousands of rows): `inner` sits in `outer` with
+    the printed texts aligned exactly when the text from inner's printed value on is a prefix of
+    outer's, and the text before it a suffix of outer's. Sorted by the text from the printed value
+    on, the rows whose text starts with a row's text follow it in one run, so each row is compared
+    only with those. (Identical quotes are joined first, so a run holds distinct ones.)"""
+    first_of: dict[tuple, int] = {}
+    for i, quote, at in located:
+        key = (quote[at:], quote[:at][::-1])
+        if key in first_of:
+            join(first_of[key], i)
+        else:
+            first_of[key] = i
+    keyed = sorted(first_of.items())
+    for n, ((after, before_reversed), i) in enumerate(keyed):
+        for (after_outer, before_outer_reversed), j in keyed[n + 1:]:
+            if not after_outer.startswith(after):
+                break
+            if before_outer_reversed.startswith(before_reversed):
+                join(j, i)
 
 
 def _same_place(outer: str, at_outer: int, inner: str, at_inner: int) -> bool:
