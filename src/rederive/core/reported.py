@@ -13,6 +13,7 @@ Anything left over after the recognised parts is an error: "1.74-4.0.6" does not
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -164,6 +165,7 @@ def _normalise_comparator(c: str) -> str:
     return {"≤": "<=", "≥": ">="}.get(c, c)
 
 
+@functools.lru_cache(maxsize=8192)  # registers print the same texts ("12", "50%") many times; a Reported is immutable
 def parse(text: str) -> Reported:
     """Parse one printed statement; raise ParseError naming what could not be read."""
     if not isinstance(text, str) or not text.strip():
