@@ -160,3 +160,54 @@ def test_a_saved_chapter_is_reused_only_with_the_same_key_and_answers(tmp_path, 
                    incremental.Saved("another key", chapter))
     assert cache.reusable("chapters/a.qmd") == (None, "its text, the engine or the environment changed")
     incremental._tools.cache_clear()
+
+
+def test_the_reads_of_rows_and_the_other_reads_are_compared_apart_and_together_miss_nothing(report):
+    # Oracle: the note of tr_n edited. A chapter that showed every row's note (a read of rows) and
+    # formatted a number (another read): the row pass finds the change, the other pass does not,
+    # and all reads together find it (the fallback submits a chapter found changed by the row pass
+    # at once, and compares the other reads only of the chapters it found unchanged).
+    notes_only = _with_row(report, "tr_n", note="edited")
+    chapter = _reads_of(lambda: (report.fmt("failures_pct"), [r.note for r in report.rows()]))
+    assert reads.still_the_same(notes_only, chapter, rows=True) == "rows() changed"
+    assert reads.still_the_same(notes_only, chapter, rows=False) is None
+    assert reads.still_the_same(notes_only, chapter) == "rows() changed"
+    # a changed value read by another method is found by the other pass only
+    number = _with_row(report, "failures_pct", reported="43.4%")
+    assert reads.still_the_same(number, chapter, rows=True) is None
+    assert reads.still_the_same(number, chapter, rows=False) == "fmt('failures_pct') changed"
+
+
+def test_a_standby_kernel_is_started_only_when_the_data_changed_since_the_published_book(tmp_path):
+    # Oracle: the record of the data the published book was made of (fallback.PUBLISHED_DATA).
+    # The same data: no kernel is started (it would only take a core from the pre-render check of
+    # a render that executes nothing). Other data, no record, or --fresh: one is started, and one
+    # no chapter takes is stopped: its process is gone.
+    import os
+    import shutil
+    import time
+
+    from rederive.ledger.cache import data_fingerprint
+    from rederive.render import fallback
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    (tmp_path / ".rederive").mkdir()
+    (tmp_path / fallback.PUBLISHED_DATA).write_text(data_fingerprint(tmp_path), encoding="utf-8")
+    assert fallback._standby(tmp_path, reuse=True) is None
+    standby = fallback._standby(tmp_path, reuse=False)
+    assert isinstance(standby, fallback.Standby)
+    standby.close()
+    (tmp_path / "data" / "tongren2025" / "claims.csv").write_text("edited", encoding="utf-8")
+    standby = fallback._standby(tmp_path, reuse=True)
+    assert isinstance(standby, fallback.Standby)
+    kernel = standby.take()
+    assert kernel is not None and standby.take() is None  # handed to one chapter only
+    pid = kernel.km.provisioner.pid
+    kernel.close()
+    for _ in range(50):  # SIGKILLed: gone as soon as it is reaped
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"the standby kernel (pid {pid}) is still running after close()")

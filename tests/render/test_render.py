@@ -93,7 +93,9 @@ def test_html_has_resolved_crossrefs_inline_values_citations_and_callouts(render
                      r'\(<span class="ledger-number"><a href="ledger\.html#row-failures_pct"[^>]*>43\.3%</a>', html)
     assert 'href="#ref-diblasi2022"' in html and "Di Blasi" in html  # citeproc, citations linked
     assert 'class="callout-warning callout"' in html
-    assert re.search(r'<img[^>]*src="data:image/png;base64', html)  # the figure, embedded
+    # the figure, linked from the page as Quarto's pages link theirs, and published in the site
+    figure = re.search(r'<img[^>]*src="\.\./(figures/descart-2022-[\w-]+\.png)"', html)
+    assert figure and (project / "_book" / figure.group(1)).is_file()
     for page in _pages(project).values():
         assert not re.search(r"@(fig|tbl|sec)-", page)
 

@@ -31,9 +31,10 @@ def test_two_renders_of_the_same_tree_are_byte_identical(rendered):
 
 
 def test_an_edit_to_the_books_stylesheet_is_published_without_executing_a_chapter(rendered):
-    # Oracle: _quarto.yml's css (theme/book.css), whose text the fallback embeds in every page: a
-    # rule added to it must reach the pages (the whole-book "nothing changed" key once missed the
-    # theme files), and no chapter is executed for it. The rule is removed again afterwards.
+    # Oracle: _quarto.yml's css (theme/book.css), which every page links where the site publishes
+    # it: a rule added to it must reach the published stylesheet (the whole-book "nothing changed"
+    # key once missed the theme files), and no chapter is executed for it. The rule is removed
+    # again afterwards.
     project, _ = rendered
     css = project / "theme" / "book.css"
     original = css.read_text(encoding="utf-8")
@@ -43,7 +44,9 @@ def test_an_edit_to_the_books_stylesheet_is_published_without_executing_a_chapte
         done = run_rederive(project, "render", "--fallback")
         assert done.returncode == 0, done.stderr[-2000:]
         assert "nothing changed" not in done.stdout and "executing" not in done.stdout
-        assert marker in (project / "_book" / "index.html").read_text(encoding="utf-8")
+        index = (project / "_book" / "index.html").read_text(encoding="utf-8")
+        assert '<link rel="stylesheet" href="theme/book.css"' in index
+        assert marker in (project / "_book" / "theme" / "book.css").read_text(encoding="utf-8")
     finally:
         css.write_text(original, encoding="utf-8")
         assert run_rederive(project, "render", "--fallback").returncode == 0

@@ -153,12 +153,16 @@ def recorded_reads() -> list[Read]:
     return list(done.values())
 
 
-def still_the_same(report, reads: list[Read]) -> str | None:
-    """None when every read gives the same answer from `report` now; else what changed."""
+def still_the_same(report, reads: list[Read], rows: bool | None = None) -> str | None:
+    """None when every read gives the same answer from `report` now; else what changed. `rows`:
+    compare only the reads of register rows (True: cheap to answer, and what a data edit changes),
+    or only the others (False)."""
     global _depth
     _depth += 1  # asking again is not reading: keep this process's record clean
     try:
         for read in reads:
+            if rows is not None and (read.fields is not None) != rows:
+                continue
             if read.digest is None:
                 return f"{read.method}: its answer cannot be compared"
             try:

@@ -44,6 +44,7 @@ class Book:
     typst_papersize: str = "us-letter"
     typst_header: str = ""
     html_css: tuple[Path, ...] = ()
+    html_css_in_site: tuple[str, ...] = ()  # where each is copied in the site: its path in the project
     html_after_body: tuple[Path, ...] = ()
     html_lightbox: bool = False
     page_footer: tuple[tuple[str, str], ...] = ()  # (text, href) of each link in the centre of every page's foot
@@ -77,6 +78,16 @@ def _paths(root: Path, value) -> tuple[Path, ...]:
     if missing:
         raise RenderError(f"_quarto.yml: no such file: {', '.join(missing)}")
     return tuple(root / n for n in names)
+
+
+def _inside(value, key: str) -> tuple[str, ...]:
+    """Files the site publishes at their path in the project, which must lie inside it."""
+    names = [value] if isinstance(value, str) else list(value or [])
+    outside = [n for n in names if Path(n).is_absolute() or ".." in Path(n).parts]
+    if outside:
+        raise RenderError(f"_quarto.yml: {key}: {', '.join(outside)} is outside the project; the site publishes "
+                          "a stylesheet at its path in the project")
+    return tuple(Path(n).as_posix() for n in names)
 
 
 def load_book(root: Path) -> Book:
@@ -145,6 +156,7 @@ def load_book(root: Path) -> Book:
         typst_papersize=papersize,
         typst_header=str((typst.get("include-in-header") or {}).get("text", "")),
         html_css=_paths(root, html.get("css")),
+        html_css_in_site=_inside(html.get("css"), "css"),
         html_after_body=_paths(root, html.get("include-after-body")),
         html_lightbox=bool(html.get("lightbox", False)),
         page_footer=_footer_links(book),

@@ -196,10 +196,10 @@ class Kernel:
         shutil.rmtree(self.figures, ignore_errors=True)
 
 
-def execute_chapter(root: Path, rel: str) -> Chapter:
-    """Run a chapter in a kernel of its own, stopped afterwards. The figures it saves for citing
-    (rederive.book.figures) go to the kernel's own folder and come back with it, so that a reused
-    chapter brings its figures too."""
+def execute_chapter(root: Path, rel: str, kernel: Kernel | None = None) -> Chapter:
+    """Run a chapter in a kernel of its own (`kernel`: one started already, for it alone), stopped
+    afterwards. The figures it saves for citing (rederive.book.figures) go to the kernel's own
+    folder and come back with it, so that a reused chapter brings its figures too."""
     import jupytext
     from jupyter_client.kernelspec import NoSuchKernel
     from nbclient import NotebookClient
@@ -207,9 +207,10 @@ def execute_chapter(root: Path, rel: str) -> Chapter:
     text = (root / rel).read_text(encoding="utf-8")
     # The R Markdown reader: jupytext's own .qmd reader calls the quarto CLI, absent here.
     nb = jupytext.reads(text, fmt="Rmd")
-    kernel = Kernel()
+    started, kernel = kernel is not None, kernel or Kernel()
     try:
-        kernel.start()
+        if not started:
+            kernel.start()
         client = NotebookClient(nb, km=kernel.km, timeout=cell_timeout(),
                                 resources={"metadata": {"path": str(root)}})  # execute-dir: project
         chapter = _run(client, nb, rel)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .config import Book, load_book
 from .errors import RenderError
-from .execute import Block, Chapter, check_cell_options, execute_chapter
+from .execute import Block, Chapter, Kernel, check_cell_options, execute_chapter
 from . import site
 from ..ledger.cache import data_fingerprint
 from ..core.files import write_atomically
@@ -154,7 +154,7 @@ def _resolve_xrefs(markdown: str, labels: dict[str, str], where: str, link=lambd
 
 # --- the fallback: markdown for pandoc -------------------------------------------------------
 
-def _output_markdown(out, fmt: str, figures: Path, stem: str) -> str:
+def _output_markdown(out, fmt: str, figures: Path, stem: str, link: str) -> str:
     kind = out.get("output_type")
     if kind == "stream":
         return f"```\n{out.get('text', '').rstrip()}\n```"
@@ -168,7 +168,7 @@ def _output_markdown(out, fmt: str, figures: Path, stem: str) -> str:
         figures.mkdir(exist_ok=True)
         path = figures / f"{stem}.png"
         path.write_bytes(base64.b64decode(data["image/png"]))
-        return f"![]({figures.name}/{path.name})"
+        return f"![]({link}/{path.name})"
     if "text/html" in data and fmt == "html":
         return f"```{{=html}}\n{data['text/html']}\n```"
     if "text/plain" in data:
@@ -176,7 +176,7 @@ def _output_markdown(out, fmt: str, figures: Path, stem: str) -> str:
     return ""
 
 
-def _code_block_markdown(block: Block, fmt: str, book: Book, labels: dict, figures: Path, stem: str) -> str:
+def _code_block_markdown(block: Block, fmt: str, book: Book, labels: dict, figures: Path, stem: str, link: str) -> str:
     opts = block.options
     if opts.get("include") is False:
         return ""
@@ -188,7 +188,7 @@ def _code_block_markdown(block: Block, fmt: str, book: Book, labels: dict, figur
             code = f'<details class="code-fold" data-pagefind-ignore="all"><summary>Code</summary>\n\n{code}\n\n</details>'
         parts.append(code)
     if opts.get("output", True) is not False:
-        outputs = [_output_markdown(o, fmt, figures, f"{stem}-{i}") for i, o in enumerate(block.outputs)]
+        outputs = [_output_markdown(o, fmt, figures, f"{stem}-{i}", link) for i, o in enumerate(block.outputs)]
         outputs = [o for o in outputs if o.strip()]
         label = str(opts.get("label", ""))
         if label.startswith("fig-"):
@@ -229,11 +229,14 @@ def _book_markdown(chapters: list[Chapter], fmt: str, book: Book, labels: dict, 
 def _chapter_markdown(chapter: Chapter, fmt: str, book: Book, labels: dict, staging: Path) -> str:
     parts = []
     stem = Path(chapter.path).stem
+    # the figures folder as the page links it (a page links its figures, as Quarto's do); the
+    # PDF's Typst, compiled in the staging folder, names it from there
+    link = site.href("figures", site.page_path(chapter.path)) if fmt == "html" else "figures"
     for i, block in enumerate(chapter.blocks):
         if block.kind == "markdown":
             parts.append(block.text)
         else:
-            parts.append(_code_block_markdown(block, fmt, book, labels, staging / "figures", f"{stem}-{i}"))
+            parts.append(_code_block_markdown(block, fmt, book, labels, staging / "figures", f"{stem}-{i}", link))
     return "\n\n".join(p for p in parts if p)
 
 
@@ -307,11 +310,55 @@ def _pandoc(markdown: str, fmt: str, book: Book, staging: Path, extra: list[str]
 WORKERS = min(2, os.cpu_count() or 1)  # chapters executed at once, each in its own kernel
 
 
-def _execute_all(root: Path, rels: list[str], reuse: bool, preloaded: dict | None = None) -> list[Chapter]:
+class Standby:
+    """A kernel started before any chapter is known to need one, for the first that does: started
+    while the pre-render check runs, when a chapter will probably be executed (--fresh, or the
+    data changed since the last published render; with nothing changed none is started, as it
+    would only take a core from the check). Not handed to a chapter, it is stopped."""
+
+    def __init__(self):
+        self._lock, self._handed = threading.Lock(), False
+        self._thread = threading.Thread(target=self._start, daemon=True)
+        self._kernel: Kernel | None = None
+        self._thread.start()
+
+    def _start(self) -> None:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})  # as in _execute_all
+        kernel = Kernel()
+        try:
+            kernel.start()
+            self._kernel = kernel
+        except Exception:  # noqa: BLE001 - the chapter starts its own, and reports its failure
+            kernel.close()
+
+    def take(self) -> Kernel | None:
+        """The started kernel, to the first caller only (None: not started, or taken)."""
+        with self._lock:
+            if self._handed:
+                return None
+            self._handed = True
+        self._thread.join()
+        return self._kernel
+
+    def close(self) -> None:
+        kernel = self.take()
+        if kernel is not None:
+            kernel.close()
+
+
+def _standby(root: Path, reuse: bool) -> Standby | None:
+    if reuse and _published_data(root) == data_fingerprint(root):
+        return None
+    return Standby()
+
+
+def _execute_all(root: Path, rels: list[str], reuse: bool, preloaded: dict | None = None,
+                 standby: Standby | None = None) -> list[Chapter]:
     """Each chapter reused from the chapter cache when nothing it depends on changed (see
     incremental.py; never with reuse=False), else executed: two at a time on these 2-core
-    machines (each kernel spends most of its time single-threaded). In book order for everything
-    that follows; a failure stops the render with the first failing chapter in book order."""
+    machines (each kernel spends most of its time single-threaded), the first in the standby
+    kernel if there is one. In book order for everything that follows; a failure stops the render
+    with the first failing chapter in book order."""
     from concurrent.futures import ThreadPoolExecutor
 
     from .incremental import ChapterCache
@@ -324,12 +371,12 @@ def _execute_all(root: Path, rels: list[str], reuse: bool, preloaded: dict | Non
         # Kernels started from here inherit the mask; they are stopped by message or SIGKILL.
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         started = time.perf_counter()
-        chapter = execute_chapter(root, rel)
+        chapter = execute_chapter(root, rel, standby.take() if standby else None)
         cache.save(rel, chapter)
         return chapter, time.perf_counter() - started
 
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        futures, kept, chapters, why = {}, {}, [], {}
+        futures, chapters, why = {}, [], {}
         try:
             saved = {}
             for rel in rels:
@@ -341,13 +388,18 @@ def _execute_all(root: Path, rels: list[str], reuse: bool, preloaded: dict | Non
                     check_inline_expressions(root, rel)
             # A chapter whose key is current is executed again if a value it read changed; each
             # is submitted as soon as that is known, so that its kernel starts while the others
-            # are compared.
+            # are compared: the reads of register rows of every chapter first (cheap, and what a
+            # data edit changes), then the other reads of the chapters still unchanged.
+            kept = dict(saved)
             for rel in rels:
-                if saved[rel] is not None:
-                    why[rel] = cache.reads_changed(saved[rel])
-                kept[rel] = saved[rel] if why[rel] is None else None
-                if kept[rel] is None:
+                if saved[rel] is None:
                     futures[rel] = pool.submit(timed, rel)
+            for rows in (True, False):
+                for rel in [rel for rel in rels if kept[rel] is not None]:
+                    why[rel] = cache.reads_changed(saved[rel], rows)
+                    if why[rel] is not None:
+                        kept[rel] = None
+                        futures[rel] = pool.submit(timed, rel)
             for i, rel in enumerate(rels, 1):
                 if kept[rel] is not None:
                     chapters.append(kept[rel])
@@ -363,6 +415,9 @@ def _execute_all(root: Path, rels: list[str], reuse: bool, preloaded: dict | Non
             from .execute import kill_running_kernels
             kill_running_kernels()  # a cell that never ends must not hold the render (the pool waits for it)
             raise
+        finally:
+            if standby is not None:
+                standby.close()  # no chapter needed it
     return chapters
 
 
@@ -394,11 +449,17 @@ def render(root: Path, reuse: bool = True) -> None:
     preloaded: dict = {}
     warm = threading.Thread(target=_warm_up, args=(root, book.chapters if reuse else [], preloaded), daemon=True)
     warm.start()  # work that needs no pre-render result, done while the check runs in its own process
-    _run_scripts(root, book.pre_render, "pre-render", {})
-    warm.join()
-    staging = staging_folder(root)
+    standby = _standby(root, reuse)
     try:
-        chapters = _execute_all(root, book.chapters, reuse, preloaded)
+        _run_scripts(root, book.pre_render, "pre-render", {})
+        warm.join()
+        staging = staging_folder(root)
+    except BaseException:
+        if standby is not None:
+            standby.close()
+        raise
+    try:
+        chapters = _execute_all(root, book.chapters, reuse, preloaded, standby)
         _write_figures(chapters, staged_figures(staging))
         html_chapters = [_for_format(c, "html") for c in chapters]
         labels, owners, pages = _number_labels(html_chapters)
@@ -446,6 +507,7 @@ def render(root: Path, reuse: bool = True) -> None:
                 _pandoc, typst_markdown, "typst", book, staging,
                 ["-M", f"abstract={_title_page_note(root, book)}", "-V", "abstract-title=How to cite",
                  "-V", f"header-includes={_typst_preamble(book)}"])
+            site.write_stylesheets(book, staging)
             for done in [pool.submit(site.write_page, markdown, page, pages, book, staging, book.bibliography, cache)
                          for markdown, page in page_markdown]:
                 done.result()
@@ -463,6 +525,7 @@ def render(root: Path, reuse: bool = True) -> None:
         _run_scripts(root, book.post_render, "post-render", {"QUARTO_PROJECT_OUTPUT_DIR": staging.name})
         publish(staging, root, started)
         write_atomically(root / PUBLISHED_KEY, build_key.encode())
+        write_atomically(root / PUBLISHED_DATA, data_fingerprint(root).encode())
     except BaseException:
         discard(staging)
         raise
@@ -484,6 +547,14 @@ def _warm_up(root: Path, rels: list[str], preloaded: dict) -> None:
 
 
 PUBLISHED_KEY = ".rederive/published-build"
+PUBLISHED_DATA = ".rederive/published-data"  # the data the published book was made of (Standby)
+
+
+def _published_data(root: Path) -> str | None:
+    try:
+        return (root / PUBLISHED_DATA).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _published_key(root: Path) -> str | None:

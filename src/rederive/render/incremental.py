@@ -140,11 +140,12 @@ class ChapterCache:
             return "its saved execution is unreadable"
         return saved
 
-    def reads_changed(self, chapter) -> str | None:
+    def reads_changed(self, chapter, rows: bool | None = None) -> str | None:
         """Why a saved chapter is executed again: a value it read from the report is not the same
-        now; None when every one is."""
+        now; None when every one is (`rows`: of its reads of register rows only, or of the others
+        only; book.reads.still_the_same)."""
         from ..book.reads import still_the_same
-        changed = still_the_same(self._ledger_report(), chapter.reads)
+        changed = still_the_same(self._ledger_report(), chapter.reads, rows)
         return f"a value it reads changed: {changed}" if changed else None
 
     def _ledger_report(self):

@@ -4,13 +4,16 @@ Pandoc writes every page (one run per chapter, its own HTML template, citations 
 the chapter's references at its foot). What this module adds is only what pandoc has no notion
 of, a book: the sidebar with every chapter and a search box, and previous/next links, given to
 pandoc as include-before/after-body fragments; and where each cross-reference's target page is.
-Search is Pagefind's (PyPI `pagefind[bin]`), indexed over the finished pages.
+Search is Pagefind's (PyPI `pagefind[bin]`), indexed over the finished pages. As in Quarto's
+website, a page links its stylesheets and figures rather than embedding them: the stylesheets are
+copied into the site once (write_stylesheets), the figures are in figures/ already.
 """
 from __future__ import annotations
 
 import html
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -55,8 +58,8 @@ def sidebar(pages: list[Page], current: Page, book_title: str) -> str:
     return f"""<a class="skip-link" href="#main">Skip to the chapter</a>
 <nav id="book-sidebar" aria-label="The book's chapters" data-pagefind-ignore>
 <p class="book-title"><a href="{href(pages[0].path, current.path)}">{html.escape(book_title)}</a></p>
-<link href="{href('pagefind/pagefind-ui.css', current.path)}" rel="stylesheet" data-external="1">
-<script src="{href('pagefind/pagefind-ui.js', current.path)}" data-external="1"></script>
+<link href="{href('pagefind/pagefind-ui.css', current.path)}" rel="stylesheet">
+<script src="{href('pagefind/pagefind-ui.js', current.path)}"></script>
 <div id="search"></div>
 <script>
 // Whole words only: unquoted, Pagefind also matches the longest word of the book that a query
@@ -128,7 +131,19 @@ def pager(pages: list[Page], current: Page) -> str:
     return '</main>\n<nav class="pager" aria-label="Previous and next chapter" data-pagefind-ignore>' + "\n".join(links) + "</nav>\n"
 
 
-_IMAGE = re.compile(r"\]\((figures/[^)\s]+)\)")
+FALLBACK_CSS = "site_libs/rederive/fallback.css"  # the fallback's own layout, where Quarto keeps its libraries
+
+
+def stylesheets(book) -> list[str]:
+    """Every page's stylesheets, as paths in the site: the fallback's, then the book's `css:` (in
+    the site at its path in the project, as Quarto copies a project's resources)."""
+    return [FALLBACK_CSS, *book.html_css_in_site]
+
+
+def write_stylesheets(book, staging: Path) -> None:
+    for rel, source in zip(stylesheets(book), [ASSETS / "fallback.css", *book.html_css]):
+        (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, staging / rel)
 
 
 def write_page(markdown: str, page: Page, pages: list[Page], book, staging: Path, bibliography: Path | None,
@@ -140,17 +155,15 @@ def write_page(markdown: str, page: Page, pages: list[Page], book, staging: Path
             + "".join(path.read_text(encoding="utf-8") for path in book.html_after_body))
     key = text = None
     if cache is not None:
-        images = [(staging / rel).read_bytes() for rel in sorted(set(_IMAGE.findall(markdown)))]
-        key = cache.key(markdown, top, foot, repr(page), book.title, scholar_meta(book),
-                        bibliography.read_bytes() if bibliography else b"", *images,
-                        *(css.read_bytes() for css in book.html_css))
+        key = cache.key(markdown, top, foot, repr(page), book.title, scholar_meta(book), *stylesheets(book),
+                        bibliography.read_bytes() if bibliography else b"")
         text = cache.get(key)
     if text is None:
         with tempfile.TemporaryDirectory(prefix="rederive-page-") as fragments:
             before, after = Path(fragments) / "before.html", Path(fragments) / "after.html"
             before.write_text(top, encoding="utf-8")
             after.write_text(foot, encoding="utf-8")
-            text = _pandoc_page(pypandoc, markdown, page, book, staging, bibliography, before, after)
+            text = _pandoc_page(pypandoc, markdown, page, book, bibliography, before, after)
         if cache is not None:
             cache.put(key, text)
     out = staging / page.path
@@ -158,11 +171,11 @@ def write_page(markdown: str, page: Page, pages: list[Page], book, staging: Path
     out.write_text(text, encoding="utf-8")
 
 
-def _pandoc_page(pypandoc, markdown, page, book, staging, bibliography, before, after) -> str:
-    args = ["--standalone", "--toc", "--toc-depth=2", "--wrap=none", "--embed-resources",
+def _pandoc_page(pypandoc, markdown, page, book, bibliography, before, after) -> str:
+    args = ["--standalone", "--toc", "--toc-depth=2", "--wrap=none",
             "--number-sections", f"--number-offset={(page.number or 1) - 1}",
-            f"--lua-filter={ASSETS / 'callouts.lua'}", f"--resource-path={staging}",
-            f"--css={ASSETS / 'fallback.css'}", *(f"--css={css}" for css in book.html_css),
+            f"--lua-filter={ASSETS / 'callouts.lua'}",
+            *(f"--css={href(css, page.path)}" for css in stylesheets(book)),
             f"--include-before-body={before}", f"--include-after-body={after}",
             "-M", f"pagetitle={page.title} | {book.title}", "-M", "lang=en",
             "-M", "link-citations=true",
