@@ -74,3 +74,19 @@ def test_a_papersize_that_is_not_a_name_is_refused(tmp_path):
                       encoding="utf-8")
     with pytest.raises(RenderError, match="papersize"):
         load_book(project)
+
+
+def test_a_stylesheet_outside_the_project_is_refused_as_the_site_publishes_it_at_its_path(tmp_path):
+    # Oracle: the fallback's site publishes _quarto.yml's css at its path in the project
+    # (rederive.render.site.stylesheets): "../book.css" would be written outside the site.
+    from conftest import ROOT
+
+    from rederive.render.config import load_book
+    from rederive.core.paths import copy_project
+    project = copy_project(ROOT, tmp_path / "p")
+    (tmp_path / "book.css").write_text("p {}", encoding="utf-8")
+    config = project / "_quarto.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("css: theme/book.css", "css: ../book.css"),
+                      encoding="utf-8")
+    with pytest.raises(RenderError, match=r"css: \.\./book\.css is outside the project"):
+        load_book(project)
