@@ -629,11 +629,16 @@ def ledger_row_finder(table_id: str, id_column: int, page: str):
     return HTML(f"""<script type="module">
 import {{ jQuery as $ }} from '{bundle}';
 const TABLE = {json.dumps('#' + table_id)}, ID_COLUMN = {int(id_column)};
+let rowOfId = null;  // id -> row index, made once: asking each row's cell took 60 ms a link
 function showRow() {{
   const target = decodeURIComponent(location.hash.slice(1));
   if (!target.startsWith("row-") || document.getElementById(target) || !$.fn.dataTable.isDataTable(TABLE)) return;
   const api = $(TABLE).DataTable();
-  const index = api.rows().indexes().toArray().find(i => api.cell(i, ID_COLUMN).data() === target.slice(4));
+  if (!rowOfId) {{
+    const ids = api.column(ID_COLUMN, {{order: "index"}}).data().toArray();
+    rowOfId = new Map(api.rows({{order: "index"}}).indexes().toArray().map((index, k) => [ids[k], index]));
+  }}
+  const index = rowOfId.get(target.slice(4));
   if (index === undefined) return;
   const shown = () => api.rows({{search: "applied", order: "applied"}}).indexes().toArray();
   if (!shown().includes(index)) {{

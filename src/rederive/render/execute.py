@@ -41,24 +41,38 @@ _INLINE = re.compile(r"`\{python\}\s+([^`]+?)\s*`")
 # number text (rederive.report.NUMBER_TEXTS_READ) and shows no link to that row is refused; so is
 # one that shows a number of the report's own results without a link to one of its rows
 # (rederive.report.unlinked_results).
-_INLINE_CODE = """from rederive import report as __report
-__report.NUMBER_TEXTS_READ.clear()
-__report.ANALYSES_READ.clear()
-__inline_value = ({expr})
-if isinstance(__inline_value, (str, int, float, type(None))) and not __inline_value:
-    raise ValueError(f"its value is {{__inline_value!r}}, which Quarto prints as the expression's source text")
-__inline_markdown = getattr(__inline_value, "_repr_markdown_", None)
-__inline_text = __inline_markdown() if __inline_markdown else (__inline_value if isinstance(__inline_value, str) else repr(__inline_value))
-__unlinked = sorted(i for i in __report.NUMBER_TEXTS_READ if f"#row-{{i}})" not in __inline_text)
-if __unlinked:
-    raise ValueError(f"it shows ledger row {{', '.join(__unlinked)}} without its link to that row: write "
-                     f"n({{__unlinked[0]!r}}) (Report.number) in prose; f() is for code")
-__unlinked = __report.unlinked_results({source!r}, globals(), __inline_text)
-if __unlinked:
-    raise ValueError(f"it shows the report's own result {{', '.join(__unlinked)}} without a link to its ledger row: "
-                     f"write own('<analysis>.<path>', ...) (Report.result) in prose")
-print(__inline_text, end="")
-del __report, __inline_value, __inline_markdown, __inline_text, __unlinked"""
+# A markdown cell's inline expressions, evaluated in one request to its kernel, in order, up to
+# the first that fails (a request per expression cost 8 ms each, 500 in the book); the values, or
+# where it stopped and why, come back as JSON. An expression's own printing is kept off the reply.
+_INLINE_CODE = """import contextlib as __contextlib, io as __io, json as __json
+from rederive import report as __report
+__inline_texts, __inline_failed = [], None
+for __inline_at, __inline_expr in enumerate({expressions!r}):
+    try:
+        __report.NUMBER_TEXTS_READ.clear()
+        __report.ANALYSES_READ.clear()
+        with __contextlib.redirect_stdout(__io.StringIO()):
+            __inline_value = eval(compile(__inline_expr, "<inline>", "eval"), globals())
+        if isinstance(__inline_value, (str, int, float, type(None))) and not __inline_value:
+            raise ValueError(f"its value is {{__inline_value!r}}, which Quarto prints as the expression's source text")
+        __inline_markdown = getattr(__inline_value, "_repr_markdown_", None)
+        __inline_text = __inline_markdown() if __inline_markdown else (__inline_value if isinstance(__inline_value, str) else repr(__inline_value))
+        __unlinked = sorted(i for i in __report.NUMBER_TEXTS_READ if f"#row-{{i}})" not in __inline_text)
+        if __unlinked:
+            raise ValueError(f"it shows ledger row {{', '.join(__unlinked)}} without its link to that row: write "
+                             f"n({{__unlinked[0]!r}}) (Report.number) in prose; f() is for code")
+        __unlinked = __report.unlinked_results(__inline_expr, globals(), __inline_text)
+        if __unlinked:
+            raise ValueError(f"it shows the report's own result {{', '.join(__unlinked)}} without a link to its ledger row: "
+                             f"write own('<analysis>.<path>', ...) (Report.result) in prose")
+        __inline_texts.append(__inline_text)
+    except Exception as __exc:
+        __inline_failed = [__inline_at, f"{{type(__exc).__name__}}: {{__exc}}"]
+        break
+print(__json.dumps({{"texts": __inline_texts, "failed": __inline_failed}}), end="")
+for __name in [n for n in globals() if n.startswith("__inline_") or n in ("__unlinked", "__exc", "__report", "__json", "__io", "__contextlib")]:
+    del globals()[__name]
+del __name"""
 # Run after a chapter's last cell: what it read from the report (rederive.book.reads), for the cache.
 # Data only (rederive.ledger.datacache), never pickle: the render process decodes it.
 _READS_CODE = """from rederive.ledger import datacache as __d
@@ -290,19 +304,28 @@ def _recorded_reads(client, rel: str) -> list:
 
 def _evaluate_inline(client, markdown: str, rel: str) -> str:
     """Replace each `{python} expr` with its value, rendered as Quarto renders it."""
+    import json
+
     import nbformat
 
-    def value(match: re.Match) -> str:
-        cell = nbformat.v4.new_code_cell(_INLINE_CODE.format(expr=match.group(1), source=match.group(1)))
-        try:
-            client.execute_cell(cell, 0)
-        except Exception as exc:
-            from .inline import line_of_expression
-            line = line_of_expression(Path(client.resources["metadata"]["path"]), rel, match.group(0))
-            where = f"{rel}{f':{line}' if line else ''}: inline expression `{match.group(1)}`"
-            raise (_stopped(exc, where, client.timeout) or RenderError(f"{where}: {_error_text(cell.outputs)}")) from None
-        return "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
+    found = list(_INLINE.finditer(markdown))
+    if not found:
+        return markdown
 
-    return _INLINE.sub(value, markdown)
+    def where(match: re.Match) -> str:
+        from .inline import line_of_expression
+        line = line_of_expression(Path(client.resources["metadata"]["path"]), rel, match.group(0))
+        return f"{rel}{f':{line}' if line else ''}: inline expression `{match.group(1)}`"
 
-
+    cell = nbformat.v4.new_code_cell(_INLINE_CODE.format(expressions=[m.group(1) for m in found]))
+    try:
+        client.execute_cell(cell, 0)
+    except Exception as exc:  # the request itself failed (a time limit, a dead kernel): in which expression is not known
+        stopped_in = where(found[0]) + (f" or one of the {len(found) - 1} after it in its paragraph" if len(found) > 1 else "")
+        raise (_stopped(exc, stopped_in, client.timeout) or RenderError(f"{stopped_in}: {_error_text(cell.outputs)}")) from None
+    reply = json.loads("".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream"))
+    if reply["failed"] is not None:
+        at, error = reply["failed"]
+        raise RenderError(f"{where(found[at])}: {error}")
+    texts = iter(reply["texts"])
+    return _INLINE.sub(lambda match: next(texts), markdown)
