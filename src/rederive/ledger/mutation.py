@@ -31,7 +31,8 @@ from .. import analyses as analyses_
 from ..data import pins as pins_
 from .ledger import _derivations, evaluate_source
 from ..core.types import RegisterError
-from ..data.register import load_source, normalise_space
+from ..core import outcomes
+from ..data.register import load_source, normalise_space, quote_contains
 
 _NUMBER = re.compile(r"(?<![\w.])(?<![A-Za-z]-)(\d+\.\d+|\.\d+|\d+)(?![\d])")  # not the 2 of "PFS-2"
 # Checks that bound a value rather than re-derive it exactly: one unit of the last digit can stay
@@ -42,7 +43,6 @@ BOUNDING = {"grim", "within", "feasible", "range", "p_from_ci", "ci_consistency"
 
 def why_let_through(row) -> str | None:
     """Why re-derivation cannot catch a one-digit change of this claim, or None if it should."""
-    from ..core import outcomes
     if row.check in BOUNDING:
         return f"its check ({row.check}) bounds the value rather than re-deriving it"
     if row.expected not in outcomes.GOOD:
@@ -131,6 +131,11 @@ def caught_by_check(project: Path, source_id: str, all_sources: list, pinned: di
     source = load_source(project / "data" / source_id, project, problems)
     if problems or source is None:
         return True  # bad input: check exits 2
+    # A printed number no longer in its quote is misquoted whatever its derivation gives (the
+    # first test of ledger._evaluate, which findings travelling leave alone): found without
+    # deriving the whole source again.
+    if any(row.expected != outcomes.MISQUOTED and not quote_contains(row.quote, row.reported) for row in source.rows):
+        return True
     derivations, provenance = _derivations(source, problems)
     evaluated = evaluate_source(source, derivations, provenance, problems)
     if problems or len(evaluated) < len(source.rows):
