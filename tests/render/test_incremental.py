@@ -178,26 +178,35 @@ def test_the_reads_of_rows_and_the_other_reads_are_compared_apart_and_together_m
     assert reads.still_the_same(number, chapter, rows=False) == "fmt('failures_pct') changed"
 
 
-def test_a_standby_kernel_is_started_only_when_the_data_changed_since_the_published_book(tmp_path):
-    # Oracle: the record of the data the published book was made of (fallback.PUBLISHED_DATA).
-    # The same data: no kernel is started (it would only take a core from the pre-render check of
-    # a render that executes nothing). Other data, no record, or --fresh: one is started, and one
-    # no chapter takes is stopped: its process is gone.
+def test_a_standby_kernel_is_started_only_when_the_data_or_a_chapter_changed_since_the_published_book(tmp_path):
+    # Oracle: the record of what the published book was made of (fallback.PUBLISHED_INPUTS). The
+    # same data and chapters: no kernel is started (it would only take a core from the pre-render
+    # check of a render that executes nothing). A data edit, a chapter edit, no record, or
+    # --fresh: one is started, and one no chapter takes is stopped: its process is gone.
     import os
-    import shutil
     import time
 
-    from rederive.ledger.cache import data_fingerprint
+    from rederive.core.paths import copy_project
     from rederive.render import fallback
-    shutil.copytree(ROOT / "data", tmp_path / "data")
-    (tmp_path / ".rederive").mkdir()
-    (tmp_path / fallback.PUBLISHED_DATA).write_text(data_fingerprint(tmp_path), encoding="utf-8")
-    assert fallback._standby(tmp_path, reuse=True) is None
-    standby = fallback._standby(tmp_path, reuse=False)
+    from rederive.render.config import load_book
+    project = copy_project(ROOT, tmp_path / "p")
+    book = load_book(project)
+    (project / ".rederive").mkdir(exist_ok=True)
+    assert isinstance(fallback._standby(project, book, reuse=True), fallback.Standby)  # no record
+    fallback._standby(project, book, reuse=True).close()
+    (project / fallback.PUBLISHED_INPUTS).write_text(fallback._inputs(project, book), encoding="utf-8")
+    assert fallback._standby(project, book, reuse=True) is None
+    standby = fallback._standby(project, book, reuse=False)
     assert isinstance(standby, fallback.Standby)
     standby.close()
-    (tmp_path / "data" / "tongren2025" / "claims.csv").write_text("edited", encoding="utf-8")
-    standby = fallback._standby(tmp_path, reuse=True)
+    chapter = project / "chapters" / "methods.qmd"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    standby = fallback._standby(project, book, reuse=True)
+    assert isinstance(standby, fallback.Standby)
+    standby.close()
+    (project / fallback.PUBLISHED_INPUTS).write_text(fallback._inputs(project, book), encoding="utf-8")
+    (project / "data" / "tongren2025" / "claims.csv").write_text("edited", encoding="utf-8")
+    standby = fallback._standby(project, book, reuse=True)
     assert isinstance(standby, fallback.Standby)
     kernel = standby.take()
     assert kernel is not None and standby.take() is None  # handed to one chapter only

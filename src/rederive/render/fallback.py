@@ -313,8 +313,9 @@ WORKERS = min(2, os.cpu_count() or 1)  # chapters executed at once, each in its 
 class Standby:
     """A kernel started before any chapter is known to need one, for the first that does: started
     while the pre-render check runs, when a chapter will probably be executed (--fresh, or the
-    data changed since the last published render; with nothing changed none is started, as it
-    would only take a core from the check). Not handed to a chapter, it is stopped."""
+    data or a chapter's text changed since the last published render; with neither changed none
+    is started, as it would only take a core from the check). Not handed to a chapter, it is
+    stopped."""
 
     def __init__(self):
         self._lock, self._handed = threading.Lock(), False
@@ -346,10 +347,21 @@ class Standby:
             kernel.close()
 
 
-def _standby(root: Path, reuse: bool) -> Standby | None:
-    if reuse and _published_data(root) == data_fingerprint(root):
+def _standby(root: Path, book: Book, reuse: bool) -> Standby | None:
+    if reuse and _published_inputs(root) == _inputs(root, book):
         return None
     return Standby()
+
+
+def _inputs(root: Path, book: Book) -> str:
+    """A fingerprint of the data and of the chapters' texts (and their setup files): what a
+    maintainer edits between renders. (The engine and the environment, which the chapter cache
+    also keys on, change seldom and are slower to fingerprint.)"""
+    import hashlib
+    digest = hashlib.sha256(data_fingerprint(root).encode())
+    for rel in [*book.chapters, *sorted(p.relative_to(root).as_posix() for p in (root / "chapters").glob("_*.py"))]:
+        digest.update(rel.encode() + b"\0" + (root / rel).read_bytes())
+    return digest.hexdigest()
 
 
 def _execute_all(root: Path, rels: list[str], reuse: bool, preloaded: dict | None = None,
@@ -449,7 +461,7 @@ def render(root: Path, reuse: bool = True) -> None:
     preloaded: dict = {}
     warm = threading.Thread(target=_warm_up, args=(root, book.chapters if reuse else [], preloaded), daemon=True)
     warm.start()  # work that needs no pre-render result, done while the check runs in its own process
-    standby = _standby(root, reuse)
+    standby = _standby(root, book, reuse)
     try:
         _run_scripts(root, book.pre_render, "pre-render", {})
         warm.join()
@@ -525,7 +537,7 @@ def render(root: Path, reuse: bool = True) -> None:
         _run_scripts(root, book.post_render, "post-render", {"QUARTO_PROJECT_OUTPUT_DIR": staging.name})
         publish(staging, root, started)
         write_atomically(root / PUBLISHED_KEY, build_key.encode())
-        write_atomically(root / PUBLISHED_DATA, data_fingerprint(root).encode())
+        write_atomically(root / PUBLISHED_INPUTS, _inputs(root, book).encode())
     except BaseException:
         discard(staging)
         raise
@@ -547,12 +559,12 @@ def _warm_up(root: Path, rels: list[str], preloaded: dict) -> None:
 
 
 PUBLISHED_KEY = ".rederive/published-build"
-PUBLISHED_DATA = ".rederive/published-data"  # the data the published book was made of (Standby)
+PUBLISHED_INPUTS = ".rederive/published-inputs"  # what the published book was made of (_inputs; Standby)
 
 
-def _published_data(root: Path) -> str | None:
+def _published_inputs(root: Path) -> str | None:
     try:
-        return (root / PUBLISHED_DATA).read_text(encoding="utf-8")
+        return (root / PUBLISHED_INPUTS).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
 
