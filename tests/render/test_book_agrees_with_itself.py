@@ -90,3 +90,25 @@ def test_a_stylesheet_outside_the_project_is_refused_as_the_site_publishes_it_at
                       encoding="utf-8")
     with pytest.raises(RenderError, match=r"css: \.\./book\.css is outside the project"):
         load_book(project)
+
+
+def test_the_pdfs_markdown_leaves_out_the_web_part_of_linked_numbers_and_gives_the_same_typst(tmp_path):
+    # Oracle: pandoc itself, with the fallback's Typst arguments and Lua filter: a paragraph of
+    # linked numbers (rederive.report.number_link, with cards holding brackets, emphasis and code)
+    # gives the same Typst whether their web parts are left to the filter to drop or are left out
+    # beforehand (fallback._without_web_parts); and what is left out is only the web part.
+    from conftest import ROOT
+
+    from rederive.render import fallback
+    from rederive.render.config import load_book
+    from rederive.report import number_link
+    book = load_book(ROOT)
+    cards = [["Shen 2025, results: “ORR 54.5% \\[95% CI\\]”", "Derived: *exact* (check: `ci_consistency`)"],
+             ["The report's own statement", "Outcome: *holds*; ledger row `says.x`"]]
+    paragraph = ("Rates of " + number_link("shen_orr", "54.5%", cards[0], "ledger-card-1") + " and "
+                 + number_link("says.x", "every fit", cards[1], "ledger-card-2") + " in **all**.\n")
+    short = fallback._without_web_parts(paragraph)
+    assert short == ("Rates of [[54.5%](#row-shen_orr)]{.content-visible unless-format=\"html\"} and "
+                     "[[every fit](#row-says.x)]{.content-visible unless-format=\"html\"} in **all**.\n")
+    as_typst = [fallback._pandoc(text, "typst", book, tmp_path, []) for text in (paragraph, short)]
+    assert as_typst[0] == as_typst[1] and "#link(<row-shen_orr>)[54.5%]" in as_typst[0]

@@ -154,6 +154,17 @@ def _resolve_xrefs(markdown: str, labels: dict[str, str], where: str, link=lambd
 
 # --- the fallback: markdown for pandoc -------------------------------------------------------
 
+# A linked number's web part (rederive.report.number_link): its link and its card, between the raw
+# HTML that opens and closes them. Every format but HTML drops all of it (raw HTML, and spans
+# visible only in HTML); pandoc's Markdown reader took 3 of the 5 s of the PDF's Typst reading
+# the cards' nested spans only to drop them, so the PDF's Markdown leaves them out beforehand.
+_WEB_PART_OF_A_NUMBER = re.compile(r'`<span class="ledger-number">`\{=html\}.*?`</span></span>`\{=html\}', re.DOTALL)
+
+
+def _without_web_parts(markdown: str) -> str:
+    return _WEB_PART_OF_A_NUMBER.sub("", markdown)
+
+
 def _output_markdown(out, fmt: str, figures: Path, stem: str, link: str) -> str:
     kind = out.get("output_type")
     if kind == "stream":
@@ -486,7 +497,7 @@ def render(root: Path, reuse: bool = True) -> None:
             page_markdown.append((markdown + _references_section(markdown) + "\n\n" + BANNER + "\n", page))
         typst_chapters = [_for_format(c, "typst") for c in chapters]
         typst_labels = _number_labels(typst_chapters)[0]
-        typst_markdown = _book_markdown(typst_chapters, "typst", book, typst_labels, staging)
+        typst_markdown = _without_web_parts(_book_markdown(typst_chapters, "typst", book, typst_labels, staging))
         from concurrent.futures import ThreadPoolExecutor
 
         from .incremental import PageCache
