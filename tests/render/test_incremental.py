@@ -220,3 +220,24 @@ def test_a_standby_kernel_is_started_only_when_the_data_or_a_chapter_changed_sin
         time.sleep(0.1)
     else:
         pytest.fail(f"the standby kernel (pid {pid}) is still running after close()")
+
+
+def test_the_page_cache_keeps_what_this_render_and_the_one_before_it_asked_for(tmp_path):
+    # Oracle: three renders, each asking for one version of a page (an edit, then another): after
+    # each, the versions the last two renders asked for are kept and an older one is gone; so an
+    # edit undone finds the page (and PDF) of the render before the edit.
+    def render(version):
+        cache = incremental.PageCache(tmp_path)
+        key = cache.key(version)
+        found = cache.get(key)
+        if found is None:
+            cache.put(key, f"<p>{version}</p>")
+        cache.prune()
+        return key, found
+
+    first, _ = render("before the edit")
+    second, _ = render("after the edit")
+    assert render("before the edit") == (first, "<p>before the edit</p>")  # the edit undone
+    render("another edit")
+    cache = incremental.PageCache(tmp_path)
+    assert cache.get(first) is not None and cache.get(second) is None

@@ -194,7 +194,18 @@ class PageCache:
         save(self.folder / f"{key}.{kind}.json", "page", content)
 
     def prune(self) -> None:
-        """Forget the pages (and PDFs) this render did not ask for (older versions of them)."""
+        """Forget the pages (and PDFs) that neither this render nor the one before it asked for:
+        an edit undone finds what the render before the edit wrote (the PDF above all, which takes
+        seconds to make again)."""
+        from ..core.files import write_atomically
+        record = self.folder / "asked-last-time.txt"
+        try:
+            asked_before = set(record.read_text(encoding="utf-8").split())
+        except (OSError, UnicodeDecodeError):
+            asked_before = set()
+        keep = self._used | asked_before
         for path in [*self.folder.glob("*.json"), *self.folder.glob("*.html")]:  # *.html: the old format
-            if path.name.split(".")[0] not in self._used or path.suffix == ".html":
+            if path.name.split(".")[0] not in keep or path.suffix == ".html":
                 path.unlink(missing_ok=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        write_atomically(record, "\n".join(sorted(self._used)).encode())
