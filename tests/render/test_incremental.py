@@ -162,6 +162,30 @@ def test_a_saved_chapter_is_reused_only_with_the_same_key_and_answers(tmp_path, 
     incremental._tools.cache_clear()
 
 
+def test_a_chapter_keeps_its_execution_before_the_latest_so_an_edit_undone_reuses_it(tmp_path, monkeypatch, report):
+    # Oracle: the ledger as the chapter read it. Executed with tr_n at "12", then (a data edit)
+    # at "13": with the edit undone the execution that read "12" is reused, with it in place the
+    # one that read "13"; a third value finds neither, and an execution saved then drops the oldest.
+    cache = _cache_with(tmp_path, monkeypatch)
+    reads_of = lambda r: _reads_of(lambda: r.fmt("tr_n"))  # noqa: E731
+    edited = _with_row(report, "tr_n", reported="13")
+    cache._report = report
+    cache.save("chapters/a.qmd", Chapter("chapters/a.qmd", [Block("markdown", "12 patients")], reads=reads_of(report)))
+    cache._report = edited
+    cache.save("chapters/a.qmd", Chapter("chapters/a.qmd", [Block("markdown", "13 patients")], reads=reads_of(edited)))
+    for ledger, shown in ((report, "12 patients"), (edited, "13 patients")):
+        cache._report = ledger
+        kept, why = cache.reusable("chapters/a.qmd")
+        assert why is None and kept.blocks[0].text == shown
+    third = _with_row(report, "tr_n", reported="14")
+    cache._report = third
+    assert cache.reusable("chapters/a.qmd") == (None, "a value it reads changed: fmt('tr_n') changed")
+    cache.save("chapters/a.qmd", Chapter("chapters/a.qmd", [Block("markdown", "14 patients")], reads=reads_of(third)))
+    cache._report = report
+    assert cache.reusable("chapters/a.qmd")[0] is None  # "12" was the oldest: gone
+    incremental._tools.cache_clear()
+
+
 def test_the_reads_of_rows_and_the_other_reads_are_compared_apart_and_together_miss_nothing(report):
     # Oracle: the note of tr_n edited. A chapter that showed every row's note (a read of rows) and
     # formatted a number (another read): the row pass finds the change, the other pass does not,

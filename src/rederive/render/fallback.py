@@ -404,7 +404,7 @@ def _execute_all(root: Path, rels: list[str], reuse: bool, preloaded: dict | Non
             saved = {}
             for rel in rels:
                 cache.key(rel)  # taken before anything runs: an edit made meanwhile is a miss next time
-                saved[rel], why[rel] = cache.saved(rel) if reuse else (None, "--fresh")
+                saved[rel], why[rel] = cache.saved(rel) if reuse else ([], "--fresh")
             for rel in rels:  # before any kernel starts; a text checked already (same key) is not read again
                 if not cache.text_was_checked(rel):
                     check_cell_options(root, rel)
@@ -413,18 +413,26 @@ def _execute_all(root: Path, rels: list[str], reuse: bool, preloaded: dict | Non
             # is submitted as soon as that is known, so that its kernel starts while the others
             # are compared: the reads of register rows of every chapter first (cheap, and what a
             # data edit changes), then the other reads of the chapters still unchanged.
-            kept = dict(saved)
+            # (Where the latest saved execution read a value that changed, the one before it is
+            # tried: an edit undone reuses what was executed before the edit.)
             for rel in rels:
-                if saved[rel] is None:
+                if not saved[rel]:
                     futures[rel] = pool.submit(timed, rel)
+            kept = {rel: saved[rel][0] for rel in rels if saved[rel]}
             for rows in (True, False):
-                for rel in [rel for rel in rels if kept[rel] is not None]:
-                    why[rel] = cache.reads_changed(saved[rel], rows)
-                    if why[rel] is not None:
-                        kept[rel] = None
-                        futures[rel] = pool.submit(timed, rel)
+                for rel in [rel for rel in rels if rel in kept]:
+                    changed = cache.reads_changed(kept[rel], rows)
+                    if changed is not None:
+                        why[rel] = why[rel] or changed
+                        older = cache.before(rel)
+                        if (older is not None and cache.reads_changed(older, True) is None
+                                and (rows or cache.reads_changed(older, False) is None)):
+                            kept[rel] = older
+                        else:
+                            del kept[rel]
+                            futures[rel] = pool.submit(timed, rel)
             for i, rel in enumerate(rels, 1):
-                if kept[rel] is not None:
+                if rel in kept:
                     chapters.append(kept[rel])
                     print(f"[{i}/{len(rels)}] reused {rel}: nothing it reads or runs changed", flush=True)
                     continue

@@ -2,7 +2,8 @@
 so a re-render after an edit to one source re-executes only the chapters that show it; and pandoc
 writes a chapter's HTML page again only when what it would be given changed.
 
-A chapter's saved execution (its outputs, and the figures it saved for citing) is reused when
+A chapter's saved execution (its outputs, and the figures it saved for citing; the latest and the
+one before it, so that an edit undone finds the execution from before the edit) is reused when
 - its key is unchanged: the chapter's text, the Python files chapters run (chapters/*.py), the
   engine's source (src/rederive, the renderer included), and Python and every installed
   package's version; any edit under src/ therefore re-executes every chapter; and
@@ -85,6 +86,7 @@ class ChapterCache:
         self._keys: dict[str, str] = {}
         self._report = None
         self._checked: set[str] = set()
+        self._offered_before: set[str] = set()
 
     def text_was_checked(self, rel: str) -> bool:
         """Was this very text checked (cell options, inline expressions) by this engine? It was
@@ -98,42 +100,59 @@ class ChapterCache:
             self._keys[rel] = hashlib.sha256(self._common.encode() + rel.encode() + b"\0" + text).hexdigest()
         return self._keys[rel]
 
-    def _path(self, rel: str) -> Path:
-        return self.folder / (rel.replace("/", "__") + ".json")
+    def _path(self, rel: str, before: bool = False) -> Path:
+        return self.folder / (rel.replace("/", "__") + (".before" if before else "") + ".json")
 
     def reusable(self, rel: str):
-        """(the saved chapter, None) when it may be reused; else (None, why it is executed)."""
-        saved, why = self.saved(rel)
-        if saved is None:
-            return None, why
-        changed = self.reads_changed(saved)
-        return (None, changed) if changed else (saved, None)
+        """(a saved chapter, None) when one may be reused; else (None, why it is executed)."""
+        versions, why = self.saved(rel)
+        while versions:
+            changed = self.reads_changed(versions[0])
+            if changed is None:
+                return versions[0], None
+            why = why or changed
+            versions = [older for older in [self.before(rel)] if older is not None]
+        return None, why
 
     def saved(self, rel: str):
-        """The chapter's saved execution when its key is current: (the chapter, None); else (None,
-        why). The values it read are not compared yet (reads_changed)."""
+        """The chapter's latest saved execution if its key is current, else the one before it if
+        that one's is (an edit undone): ([the chapter], None); else ([], why). The values it read
+        are not compared yet (reads_changed); where they changed, before() offers the one before."""
         key_then, loaded = self._preloaded.get(rel, (None, None))
         found = loaded if key_then == self.key(rel) else self._load(rel)
         if isinstance(found, str):
-            return None, found
-        if found.key != self.key(rel):
-            return None, "its text, the engine or the environment changed"
+            return [], found
+        if found.key == self.key(rel):
+            self._checked.add(rel)
+            return [found.chapter], None
+        older = self.before(rel)
+        return ([older], None) if older is not None else ([], "its text, the engine or the environment changed")
+
+    def before(self, rel: str):
+        """The execution saved before the latest, if its key is current; offered once (None after)."""
+        if rel in self._offered_before:
+            return None
+        self._offered_before.add(rel)
+        found = self._load(rel, before=True)
+        if isinstance(found, str) or found.key != self.key(rel):
+            return None
         self._checked.add(rel)
-        return found.chapter, None
+        return found.chapter
 
     def preload(self, rels: list[str]) -> dict:
-        """Each chapter's key now and its saved execution (or why there is none), read ahead: the
-        fallback reads them while the pre-render step runs, and a ChapterCache made after it
-        (`preloaded`) uses an entry only where its own key for that chapter is the same."""
+        """Each chapter's key now and its latest saved execution (or why there is none), read
+        ahead: the fallback reads them while the pre-render step runs, and a ChapterCache made
+        after it (`preloaded`) uses an entry only where its own key for that chapter is the same."""
         return {rel: (self.key(rel), self._load(rel)) for rel in rels}
 
-    def _load(self, rel: str):
-        """The saved execution (a Saved), or why there is none usable (a str)."""
+    def _load(self, rel: str, before: bool = False):
+        """A saved execution (a Saved), or why there is none usable (a str)."""
         from ..ledger.datacache import CacheMiss, load
-        if not self._path(rel).exists():
+        path = self._path(rel, before)
+        if not path.exists():
             return "not executed before"
         try:
-            saved = load(self._path(rel), "chapter")
+            saved = load(path, "chapter")
         except CacheMiss:  # damaged, foreign or outdated: a miss, never an error
             return "its saved execution is unreadable"
         if not isinstance(saved, Saved) or not isinstance(saved.key, str) or not _valid_chapter(saved.chapter):
@@ -156,7 +175,12 @@ class ChapterCache:
         return self._report
 
     def save(self, rel: str, chapter) -> None:
+        """The chapter's execution becomes the latest; the latest before it is kept as the one before."""
+        import os
+
         from ..ledger.datacache import save
+        if self._path(rel).exists():
+            os.replace(self._path(rel), self._path(rel, before=True))
         save(self._path(rel), "chapter", Saved(self.key(rel), chapter))
 
 
