@@ -1,3 +1,5 @@
+import csv
+import io
 import os
 import subprocess
 import sys
@@ -16,6 +18,21 @@ def copy_project(dest: Path) -> Path:
     engine and the inputs it read are unchanged, so it changes no result, only the time)."""
     from rederive.core.paths import copy_project as copy_tracked
     return copy_tracked(ROOT, dest, extra=(CACHE,))
+
+
+def read_rows(path: Path) -> list[dict]:
+    """A register's (or any CSV's) rows, as dicts keyed by its header."""
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
+def write_rows(path: Path, rows: list[dict], fields: list[str] | None = None) -> None:
+    """Rows written back as the registers are written: a header, LF line ends; a field a row
+    lacks is left empty."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fields or list(rows[0]), lineterminator="\n", restval="")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
 
 
 def run_rederive(project: Path, *args: str, timeout: int = 600, env: dict | None = None) -> subprocess.CompletedProcess:

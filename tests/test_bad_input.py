@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from rederive import cli
 
-from conftest import copy_project
+from conftest import copy_project, read_rows, write_rows
 
 LOCATED = re.compile(r"^  data/[\w./-]+(:\d+)?( \[[^\]]+\])?: \S")  # "  data/x/claims.csv:12 [reported]: ..."
 
@@ -43,15 +43,11 @@ def check(project, monkeypatch, capsys, *args):
 
 
 def edit_csv(path, row_id, column, value, key="id"):
-    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    rows = read_rows(path)
     for r in rows:
         if r[key] == row_id:
             r[column] = value
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    path.write_text(out.getvalue(), encoding="utf-8")
+    write_rows(path, rows)
 
 
 TR = "data/tongren2025/claims.csv"

@@ -1,14 +1,12 @@
 """The report's own statements (rederive.statements): checked like a source's numbers, shown only
 while their numbers support them, and the only source of the judging words on the front page,
 in the synthesis and in the chapters' "what a clinician can take" sections."""
-import csv
-import io
 import re
 from types import SimpleNamespace
 
 import pytest
 
-from conftest import ROOT, rederive_in_process
+from conftest import ROOT, read_rows, rederive_in_process, write_rows
 from rederive import statements
 from rederive.core import outcomes
 from rederive.ledger import certainty
@@ -63,15 +61,11 @@ def test_a_statement_that_cannot_be_computed_does_not_hold():
 
 def _edit_register(project, path, edits: dict):
     file = project / path
-    rows = list(csv.DictReader(io.StringIO(file.read_text(encoding="utf-8"))))
+    rows = read_rows(file)
     for r in rows:
         if r["id"] in edits:
             r.update(edits[r["id"]])
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    file.write_text(out.getvalue(), encoding="utf-8")
+    write_rows(file, rows)
 
 
 def test_a_data_change_that_contradicts_a_sentence_fails_check_naming_the_sentence(project, tmp_path):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_rederive
+from conftest import ROOT, read_rows, run_rederive, write_rows
 
 from rederive import cli
 from rederive.ledger.spreadsheet import neutralise
@@ -72,13 +72,10 @@ def test_a_cell_that_could_start_a_formula_is_prefixed_and_a_number_is_not(text,
 
 def test_the_csv_export_neutralises_formulas_and_leaves_numbers(project):
     claims = project / "data" / "tongren2025" / "claims.csv"
-    rows = list(csv.DictReader(io.StringIO(claims.read_text(encoding="utf-8"))))
+    rows = read_rows(claims)
     rows[0]["note"] = "=cmd|' /C calc'!A0"
     rows[0]["location"] = "@SUM(1+1)"
-    with claims.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(claims, rows)
     done = run_rederive(project, "ledger", "--format", "csv")
     assert done.returncode == 0, done.stderr
     exported = list(csv.DictReader(io.StringIO(done.stdout)))

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+import conftest
 from conftest import ROOT, SEEDS, rederive_in_process, run_rederive
 from rederive.data.register import load_all, normalise_space
 
@@ -16,10 +17,7 @@ def read_rows(project, rel=CLAIMS):
 
 
 def write_rows(project, rows, rel=CLAIMS):
-    with (project / rel).open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    conftest.write_rows(project / rel, rows)
 
 
 def test_every_quote_occurs_verbatim_in_the_version_of_the_document_its_row_names():

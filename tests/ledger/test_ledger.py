@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import ROOT, copy_project, rederive_in_process
+from conftest import ROOT, copy_project, rederive_in_process, write_rows
 from rederive import cli
 from rederive.ledger.ledger import FIELDS, build
 
@@ -57,11 +57,7 @@ CLAIMS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "data").glob("*/claims
 def _with_row_changed(path, rows, i):
     mutated = [dict(r) for r in rows]
     mutated[i]["reported"] = _mutate(rows[i]["reported"])
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(mutated)
-    path.write_text(buf.getvalue(), encoding="utf-8")
+    write_rows(path, mutated)
     return mutated[i]["reported"]
 
 

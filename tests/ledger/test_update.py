@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SEEDS, copy_project, rederive_in_process, run_rederive
+from conftest import ROOT, SEEDS, copy_project, read_rows, rederive_in_process, run_rederive, write_rows
 from rederive.data.register import load_all
 
 
@@ -33,15 +33,11 @@ def _scenario(root: Path = ROOT) -> tuple[str, str, str, str, str]:
 def _rewrite_register(claims: Path, change, extra_field: str | None = None) -> None:
     """Apply `change(row)` to every row of a register (a CSV), adding `extra_field` to its header
     where it is missing."""
-    rows = list(csv.DictReader(io.StringIO(claims.read_text(encoding="utf-8"))))
+    rows = read_rows(claims)
     fields = list(rows[0]) + ([extra_field] if extra_field and extra_field not in rows[0] else [])
     for r in rows:
         change(r)
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fields, lineterminator="\n", restval="")
-    writer.writeheader()
-    writer.writerows(rows)
-    claims.write_text(out.getvalue(), encoding="utf-8")
+    write_rows(claims, rows, fields)
 
 
 def _requote(claims: Path, old_quote: str, new_quote: str, count: str, new_count: str) -> None:

@@ -34,18 +34,13 @@ HOSTILE_LOCATION = "summary <i>it</i> & @name"
 def _plant_hostile_register_text(project):
     """A finding's note and location as a careless or hostile maintainer might write them; the
     escaping test below reads how they come out. (Notes and locations feed no check.)"""
-    import csv
-    import io
+    from conftest import read_rows, write_rows
     path = project / "data" / "erbella2025" / "claims.csv"
-    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    rows = read_rows(path)
     for r in rows:
         if r["id"] == "erb_orr":
             r["note"], r["location"] = HOSTILE_NOTE, HOSTILE_LOCATION
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    path.write_text(out.getvalue(), encoding="utf-8")
+    write_rows(path, rows)
 
 
 def test_register_text_reaches_html_and_pdf_as_text_never_as_markup(rendered, pdf_pages):
