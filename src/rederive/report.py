@@ -300,10 +300,14 @@ class Report:
 
     def chapter_of(self, source: str) -> str | None:
         """The page (chapters/<name>.html) of the chapter about a source: the one whose setup names it."""
-        import yaml
-        book = yaml.safe_load((self.root / "_quarto.yml").read_text(encoding="utf-8"))["book"]
-        for chapter in [*book["chapters"], *book.get("appendices", [])]:
-            if f'SOURCE = "{source}"' in (self.root / chapter).read_text(encoding="utf-8"):
+        if "_chapters_of" not in self.__dict__:  # read once per report: the book's chapters do not change
+            import yaml
+            book = yaml.safe_load((self.root / "_quarto.yml").read_text(encoding="utf-8"))["book"]
+            texts = {chapter: (self.root / chapter).read_text(encoding="utf-8")
+                     for chapter in [*book["chapters"], *book.get("appendices", [])]}
+            self.__dict__["_chapters_of"] = texts
+        for chapter, text in self.__dict__["_chapters_of"].items():
+            if f'SOURCE = "{source}"' in text:
                 return str(Path(chapter).with_suffix(".html"))
         return None
 
@@ -369,8 +373,11 @@ class Report:
                 "holding up, weak": held[tallies.WEAK]}
 
     def _printed_values(self, source: str | None = None) -> list:
-        return tallies.printed_values([r for r in self.rows(source) if r.source in self.ledger.sources
-                                       and r.role != "analysis"])
+        found = self.__dict__.setdefault("_printed_values_of", {})  # a report's ledger never changes
+        if source not in found:
+            found[source] = tallies.printed_values([r for r in self.rows(source) if r.source in self.ledger.sources
+                                                    and r.role != "analysis"])
+        return found[source]
 
     def status(self) -> pd.DataFrame:
         """Per source and in all: distinct printed values, how many a check applies to, how many of
