@@ -11,11 +11,13 @@ one before it, so that an edit undone finds the execution from before the edit) 
   render's pre-render check saved. So a data edit re-executes exactly the chapters that read a
   value it changed, wherever in data/ that value came from.
 
-A page is rewritten unless its Markdown, sidebar, pager, the images it embeds, the
-bibliography, the renderer's assets, the engine and the environment are all unchanged; the PDF
-is compiled again unless its Markdown, title page, preamble, _quarto.yml, the bibliography, the
-images, the assets, the engine and the environment are all unchanged (typst writes the same
-bytes for the same input: no date is set).
+A page is rewritten unless its Markdown (which names its figures), sidebar, pager, the
+stylesheets it links, the bibliography, the renderer's assets, the engine and the environment
+are all unchanged (the figures and stylesheets themselves are files of the site, published with
+every render); the PDF is compiled again unless its Markdown, title page, preamble, _quarto.yml,
+the bibliography, the images, the assets, the engine and the environment are all unchanged
+(typst writes the same bytes for the same input: no date is set). The pages and PDFs this render
+and the one before asked for are kept.
 
 Anything unreadable in a cache is a miss: a chapter's saved execution is data only
 (rederive.ledger.datacache: JSON, authenticated with a key outside the work tree), validated before use,
