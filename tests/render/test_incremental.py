@@ -11,7 +11,7 @@ from rederive.book import reads
 from rederive.ledger import datacache, store
 from rederive.ledger.ledger import Ledger
 from rederive.render import incremental
-from rederive.render.execute import Block, Chapter
+from rederive.render.execute import Block, Chapter, Standby
 from rederive.report import Report
 
 
@@ -216,22 +216,22 @@ def test_a_standby_kernel_is_started_only_when_the_data_or_a_chapter_changed_sin
     project = copy_project(ROOT, tmp_path / "p")
     book = load_book(project)
     (project / ".rederive").mkdir(exist_ok=True)
-    assert isinstance(fallback._standby(project, book, reuse=True), fallback.Standby)  # no record
+    assert isinstance(fallback._standby(project, book, reuse=True), Standby)  # no record
     fallback._standby(project, book, reuse=True).close()
     (project / fallback.PUBLISHED_INPUTS).write_text(fallback._inputs(project, book), encoding="utf-8")
     assert fallback._standby(project, book, reuse=True) is None
     standby = fallback._standby(project, book, reuse=False)
-    assert isinstance(standby, fallback.Standby)
+    assert isinstance(standby, Standby)
     standby.close()
     chapter = project / "chapters" / "methods.qmd"
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
     standby = fallback._standby(project, book, reuse=True)
-    assert isinstance(standby, fallback.Standby)
+    assert isinstance(standby, Standby)
     standby.close()
     (project / fallback.PUBLISHED_INPUTS).write_text(fallback._inputs(project, book), encoding="utf-8")
     (project / "data" / "tongren2025" / "claims.csv").write_text("edited", encoding="utf-8")
     standby = fallback._standby(project, book, reuse=True)
-    assert isinstance(standby, fallback.Standby)
+    assert isinstance(standby, Standby)
     kernel = standby.take()
     assert kernel is not None and standby.take() is None  # handed to one chapter only
     pid = kernel.km.provisioner.pid

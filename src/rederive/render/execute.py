@@ -210,6 +210,43 @@ class Kernel:
         shutil.rmtree(self.figures, ignore_errors=True)
 
 
+class Standby:
+    """A kernel started before any chapter is known to need one, for the first that does: started
+    while the pre-render check runs, when a chapter will probably be executed (--fresh, or the
+    data or a chapter's text changed since the last published render; with neither changed none
+    is started, as it would only take a core from the check). Not handed to a chapter, it is
+    stopped."""
+
+    def __init__(self):
+        self._lock, self._handed = threading.Lock(), False
+        self._thread = threading.Thread(target=self._start, daemon=True)
+        self._kernel: Kernel | None = None
+        self._thread.start()
+
+    def _start(self) -> None:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})  # as fallback._execute_all's workers
+        kernel = Kernel()
+        try:
+            kernel.start()
+            self._kernel = kernel
+        except Exception:  # noqa: BLE001 - the chapter starts its own, and reports its failure
+            kernel.close()
+
+    def take(self) -> Kernel | None:
+        """The started kernel, to the first caller only (None: not started, or taken)."""
+        with self._lock:
+            if self._handed:
+                return None
+            self._handed = True
+        self._thread.join()
+        return self._kernel
+
+    def close(self) -> None:
+        kernel = self.take()
+        if kernel is not None:
+            kernel.close()
+
+
 def execute_chapter(root: Path, rel: str, kernel: Kernel | None = None) -> Chapter:
     """Run a chapter in a kernel of its own (`kernel`: one started already, for it alone), stopped
     afterwards. The figures it saves for citing (rederive.book.figures) go to the kernel's own

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .config import Book, load_book
 from .errors import RenderError
-from .execute import Block, Chapter, Kernel, check_cell_options, execute_chapter
+from .execute import Block, Chapter, Standby, check_cell_options, execute_chapter
 from . import site
 from ..ledger.cache import data_fingerprint
 from ..core.files import write_atomically
@@ -319,43 +319,6 @@ def _pandoc(markdown: str, fmt: str, book: Book, staging: Path, extra: list[str]
 
 
 WORKERS = min(2, os.cpu_count() or 1)  # chapters executed at once, each in its own kernel
-
-
-class Standby:
-    """A kernel started before any chapter is known to need one, for the first that does: started
-    while the pre-render check runs, when a chapter will probably be executed (--fresh, or the
-    data or a chapter's text changed since the last published render; with neither changed none
-    is started, as it would only take a core from the check). Not handed to a chapter, it is
-    stopped."""
-
-    def __init__(self):
-        self._lock, self._handed = threading.Lock(), False
-        self._thread = threading.Thread(target=self._start, daemon=True)
-        self._kernel: Kernel | None = None
-        self._thread.start()
-
-    def _start(self) -> None:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})  # as in _execute_all
-        kernel = Kernel()
-        try:
-            kernel.start()
-            self._kernel = kernel
-        except Exception:  # noqa: BLE001 - the chapter starts its own, and reports its failure
-            kernel.close()
-
-    def take(self) -> Kernel | None:
-        """The started kernel, to the first caller only (None: not started, or taken)."""
-        with self._lock:
-            if self._handed:
-                return None
-            self._handed = True
-        self._thread.join()
-        return self._kernel
-
-    def close(self) -> None:
-        kernel = self.take()
-        if kernel is not None:
-            kernel.close()
 
 
 def _standby(root: Path, book: Book, reuse: bool) -> Standby | None:
