@@ -446,6 +446,12 @@ def _ledger_target(row_id: str, page_folder: str) -> str:
     return ("" if page_folder == "chapters" else "chapters/") + f"ledger.html#row-{row_id}"
 
 
+# The raw HTML that opens and closes a linked number's web part (its link and card); the fallback
+# leaves out everything between them from the PDF's Markdown (render.fallback._without_web_parts).
+NUMBER_WEB_PART_OPENS = '`<span class="ledger-number">`{=html}'
+NUMBER_WEB_PART_CLOSES = "`</span></span>`{=html}"
+
+
 def number_link(row_id: str, text: str, card: list[str], card_id: str, page_folder: str = "chapters") -> str:
     """A number linked to its ledger row, as Markdown. On the web the link carries its card: a
     span (role "tooltip", named by the link's aria-describedby) that theme/book.css shows while
@@ -459,10 +465,10 @@ def number_link(row_id: str, text: str, card: list[str], card_id: str, page_fold
     card's lines stay Markdown, with the prose's typography."""
     lines = "".join(f"[{line}]{{.ledger-card-line}}" for line in card)
     web = lambda part: f'[{part}]{{.content-visible when-format="html"}}'  # noqa: E731
-    return (f'`<span class="ledger-number">`{{=html}}'
+    return (NUMBER_WEB_PART_OPENS
             + web(f'[{text}]({_ledger_target(row_id, page_folder)}){{aria-describedby="{card_id}"}}')
             + f'`<span id="{card_id}" class="ledger-card" role="tooltip" data-pagefind-ignore="all">`{{=html}}'
-            + web(lines) + "`</span></span>`{=html}"
+            + web(lines) + NUMBER_WEB_PART_CLOSES
             + f'[[{text}](#row-{row_id})]{{.content-visible unless-format="html"}}')
 
 

@@ -158,11 +158,10 @@ def _resolve_xrefs(markdown: str, labels: dict[str, str], where: str, link=lambd
 # HTML that opens and closes them. Every format but HTML drops all of it (raw HTML, and spans
 # visible only in HTML); pandoc's Markdown reader took 3 of the 5 s of the PDF's Typst reading
 # the cards' nested spans only to drop them, so the PDF's Markdown leaves them out beforehand.
-_WEB_PART_OF_A_NUMBER = re.compile(r'`<span class="ledger-number">`\{=html\}.*?`</span></span>`\{=html\}', re.DOTALL)
-
-
 def _without_web_parts(markdown: str) -> str:
-    return _WEB_PART_OF_A_NUMBER.sub("", markdown)
+    from ..report import NUMBER_WEB_PART_CLOSES, NUMBER_WEB_PART_OPENS
+    web_part = re.compile(re.escape(NUMBER_WEB_PART_OPENS) + ".*?" + re.escape(NUMBER_WEB_PART_CLOSES), re.DOTALL)
+    return web_part.sub("", markdown)
 
 
 def _output_markdown(out, fmt: str, figures: Path, stem: str, link: str) -> str:
