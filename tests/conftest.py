@@ -128,7 +128,7 @@ UNITS = [
                       R + "test_a_changed_number_fails_the_render_and_keeps_the_last_good_book_and_figures",
                       R + "test_a_failure_after_figures_were_drawn_keeps_the_last_good_figures",
                       R + "test_the_fallback_refuses_", R + "test_a_cell_exception_fails_naming_chapter_and_cell",
-                      R + "test_an_unresolved_crossref_fails_the_render"]),
+                      R + "test_an_unresolved_crossref_fails_the_render_before_any_chapter_runs"]),
     ("render-reads", ["tests/render/test_render.py"]),  # the rest of the file
     ("untrusted-caches", ["tests/ledger/test_untrusted_caches.py"]),
     ("reader-properties", ["tests/test_reader_properties.py"]),

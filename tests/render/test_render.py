@@ -255,6 +255,19 @@ def test_the_fallback_refuses_a_table_caption_line_in_the_unnumbered_preface(ren
     with edited(project / "index.qmd", lambda text: text + table):
         done = run_rederive(project, "render", "--fallback")
     assert done.returncode == 1 and "index.qmd: a table caption (`: A caption Quarto drops`)" in done.stderr, done.stderr[-800:]
+    assert "executing" not in done.stdout  # refused as written, before the front page runs
+
+
+def test_the_fallback_refuses_a_citation_key_not_in_the_bibliography_before_any_chapter_runs(rendered):
+    # Oracle: references.bib has no key nobody2099; Quarto only warns of an unknown citation, the
+    # fallback fails (its docstring), naming the chapter and the key, as written (no chapter executed).
+    project, _ = rendered
+    with edited(project / "chapters" / "methods.qmd", lambda text: text + "\nAs shown [@nobody2099].\n"):
+        done = run_rederive(project, "render", "--fallback")
+    assert done.returncode == 1, done.stdout[-800:]
+    assert ("chapters/methods.qmd: citation key(s) not in the bibliography (references.bib): nobody2099"
+            in done.stderr), done.stderr[-800:]
+    assert "executing" not in done.stdout
 
 
 def test_the_fallback_refuses_a_quarto_yml_key_it_does_not_implement_by_name(rendered):
@@ -274,11 +287,16 @@ def test_a_cell_exception_fails_naming_chapter_and_cell(rendered):
     assert not list(project.glob("_book.tmp-*"))  # staging cleaned up
 
 
-def test_an_unresolved_crossref_fails_the_render(rendered):
+def test_an_unresolved_crossref_fails_the_render_before_any_chapter_runs(rendered):
+    # Oracle: the message names the chapter and the reference; the render log shows no chapter
+    # executed (the prose as written is checked before any kernel starts; the ledger chapter,
+    # which an edit to it would otherwise execute, takes seconds).
     project, _ = rendered
     with edited(project / "chapters" / "ledger.qmd", lambda text: text + "\nSee @fig-nowhere.\n"):
         done = run_rederive(project, "render", "--fallback")
-    assert done.returncode == 1 and "unresolved cross-reference(s): @fig-nowhere" in done.stderr
+    assert done.returncode == 1
+    assert "chapters/ledger.qmd: unresolved cross-reference(s): @fig-nowhere" in done.stderr, done.stderr[-800:]
+    assert "executing" not in done.stdout, done.stdout[-800:]
 
 
 def test_the_render_log_is_clean_and_times_each_chapter(rendered):

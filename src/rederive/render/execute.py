@@ -146,12 +146,20 @@ def _cell_options(source: str, rel: str, number: int) -> tuple[dict, str, str]:
     return options, code, where
 
 
-def check_cell_options(root: Path, rel: str) -> None:
-    """Every cell's options, before any kernel starts: a render refused for an option fails at once."""
+def read_chapter(root: Path, rel: str) -> Chapter:
+    """A chapter as written, before any kernel starts (its prose unevaluated, no outputs), every
+    cell's options checked: a render refused for an option fails at once."""
     import jupytext
     nb = jupytext.reads((root / rel).read_text(encoding="utf-8"), fmt="Rmd")
-    for number, cell in enumerate((c for c in nb.cells if c.cell_type == "code"), 1):
-        _cell_options(cell.source, rel, number)
+    blocks, code_cells = [], 0
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            blocks.append(Block("markdown", cell.source))
+        elif cell.cell_type == "code":
+            code_cells += 1
+            options, code, _ = _cell_options(cell.source, rel, code_cells)
+            blocks.append(Block("code", code, options))
+    return Chapter(rel, blocks)
 
 
 def _error_text(outputs) -> str:

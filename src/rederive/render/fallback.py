@@ -20,11 +20,11 @@ from pathlib import Path
 
 from .config import Book, load_book
 from .errors import RenderError
-from .execute import Block, Chapter, Standby, check_cell_options, execute_chapter
+from .execute import Block, Chapter, Standby, execute_chapter, read_chapter
 from . import site
 from ..ledger.cache import data_fingerprint
 from ..core.files import write_atomically
-from .inline import check_inline_expressions
+from .inline import check_inline_expressions, without_inline_expressions
 from .publish import OUTPUT_DIR, discard, publish, snapshot, staged_figures, staging_folder
 
 ASSETS = Path(__file__).parent / "assets"
@@ -145,6 +145,23 @@ def _for_format(chapter: Chapter, fmt: str) -> Chapter:
     return Chapter(chapter.path, kept)
 
 
+def _check_prose(chapters: list[Chapter], book: Book) -> None:
+    """The checks the prose alone can fail (a cross-reference, a citation, a table caption in the
+    preface), on the chapters as written, before any kernel starts: a render refused for one
+    fails at once, not after executing chapters. They run again on the executed chapters, whose
+    code writes prose too; here they see less of it, so they refuse nothing those accept."""
+    for fmt in ("html", "typst"):
+        shown = [_for_format(c, fmt) for c in chapters]
+        labels, _, pages = _number_labels(shown)
+        for chapter, page in zip(shown, pages):
+            prose = "\n\n".join(without_inline_expressions(b.text) for b in chapter.blocks if b.kind == "markdown")
+            _resolve_xrefs(prose, labels, chapter.path)
+            if fmt == "html":
+                _check_citations(prose, book.bibliography, chapter.path)
+                if page.number is None:
+                    _refuse_table_captions(prose, chapter.path)
+
+
 def _resolve_xrefs(markdown: str, labels: dict[str, str], where: str, link=lambda label: f"#{label}") -> str:
     unknown = sorted({m for m in _XREF.findall(markdown) if m not in labels})
     if unknown:
@@ -250,13 +267,14 @@ def _chapter_markdown(chapter: Chapter, fmt: str, book: Book, labels: dict, stag
     return "\n\n".join(p for p in parts if p)
 
 
-def _check_citations(markdown: str, bibliography: Path | None) -> None:
+def _check_citations(markdown: str, bibliography: Path | None, where: str) -> None:
     text = _FENCE.sub("", markdown)
     cited = {m for m in _CITATION.findall(text) if not re.match(r"(fig|tbl|sec)-", m)}
     known = set(re.findall(r"@\w+\s*\{\s*([^,\s]+)\s*,", bibliography.read_text(encoding="utf-8"))) if bibliography else set()
     unknown = sorted(cited - known)
     if unknown:
-        raise RenderError(f"citation key(s) not in the bibliography: {', '.join(unknown)}")
+        raise RenderError(f"{where}: citation key(s) not in the bibliography"
+                          f"{f' ({bibliography.name})' if bibliography else ''}: {', '.join(unknown)}")
 
 
 _TABLE_CAPTION = re.compile(r"^(?:Table)?:\s+(\S.*)$", re.MULTILINE)
@@ -337,7 +355,7 @@ def _inputs(root: Path, book: Book) -> str:
     return digest.hexdigest()
 
 
-def _execute_all(root: Path, rels: list[str], reuse: bool, preloaded: dict | None = None,
+def _execute_all(root: Path, book: Book, reuse: bool, preloaded: dict | None = None,
                  standby: Standby | None = None) -> list[Chapter]:
     """Each chapter reused from the chapter cache when nothing it depends on changed (see
     incremental.py; never with reuse=False), else executed: two at a time on these 2-core
@@ -349,6 +367,7 @@ def _execute_all(root: Path, rels: list[str], reuse: bool, preloaded: dict | Non
     from .incremental import ChapterCache
 
     cache = ChapterCache(root, preloaded)
+    rels = book.chapters
 
     def timed(rel):
         # SIGINT and SIGTERM go to the main thread only, which unwinds the render: delivered to a
@@ -367,10 +386,14 @@ def _execute_all(root: Path, rels: list[str], reuse: bool, preloaded: dict | Non
             for rel in rels:
                 cache.key(rel)  # taken before anything runs: an edit made meanwhile is a miss next time
                 saved[rel], why[rel] = cache.saved(rel) if reuse else ([], "--fresh")
-            for rel in rels:  # before any kernel starts; a text checked already (same key) is not read again
-                if not cache.text_was_checked(rel):
-                    check_cell_options(root, rel)
+            # Before any kernel starts, unless every text was checked already (the same key):
+            # each chapter's cell options and inline expressions, then the book's prose.
+            if not all(cache.text_was_checked(rel) for rel in rels):
+                written = []
+                for rel in rels:
+                    written.append(read_chapter(root, rel))
                     check_inline_expressions(root, rel)
+                _check_prose(written, book)
             # A chapter whose key is current is executed again if a value it read changed; each
             # is submitted as soon as that is known, so that its kernel starts while the others
             # are compared: the reads of register rows of every chapter first (cheap, and what a
@@ -452,7 +475,7 @@ def render(root: Path, reuse: bool = True) -> None:
             standby.close()
         raise
     try:
-        chapters = _execute_all(root, book.chapters, reuse, preloaded, standby)
+        chapters = _execute_all(root, book, reuse, preloaded, standby)
         _write_figures(chapters, staged_figures(staging))
         html_chapters = [_for_format(c, "html") for c in chapters]
         labels, owners, pages = _number_labels(html_chapters)
@@ -461,7 +484,7 @@ def render(root: Path, reuse: bool = True) -> None:
             link = lambda label, page=page: site.href(site.page_path(owners[label]), page.path, label)  # noqa: E731
             markdown = _resolve_xrefs(
                 _chapter_markdown(chapter, "html", book, labels, staging), labels, chapter.path, link)
-            _check_citations(markdown, book.bibliography)
+            _check_citations(markdown, book.bibliography, chapter.path)
             if page.number is None:
                 _refuse_table_captions(markdown, chapter.path)
             page_markdown.append((markdown + _references_section(markdown) + "\n\n" + BANNER + "\n", page))

@@ -91,8 +91,9 @@ class ChapterCache:
         self._offered_before: set[str] = set()
 
     def text_was_checked(self, rel: str) -> bool:
-        """Was this very text checked (cell options, inline expressions) by this engine? It was
-        when a saved execution has its key: a chapter is saved only after those checks passed."""
+        """Was this very text checked (cell options, inline expressions, its prose with the book's)
+        by this engine? It was when a saved execution has its key: a chapter is saved only after
+        those checks passed."""
         return rel in self._checked
 
     def key(self, rel: str) -> str:

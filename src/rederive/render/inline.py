@@ -40,6 +40,12 @@ def problems(text: str, rel: str) -> list[str]:
     return out
 
 
+def without_inline_expressions(markdown: str) -> str:
+    """Prose before it runs: each inline expression taken out with the word it is part of (its
+    value, unknown yet, could make that word a cross-reference or a citation, or stop it being one)."""
+    return re.sub(r"\S*" + _INLINE.pattern + r"\S*", " ", markdown)
+
+
 def check_inline_expressions(root: Path, rel: str) -> None:
     found = problems((root / rel).read_text(encoding="utf-8"), rel)
     if found:
