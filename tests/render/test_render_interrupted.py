@@ -12,12 +12,15 @@ import pytest
 from conftest import ROOT
 
 
-@pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT"])
-def test_an_interrupted_render_ends_in_one_line_keeps_the_book_and_clears_staging(project, signame):
-    # A render stopped while executing chapters: exit 128 + the signal, one line on stderr, the
-    # previous _book/ byte for byte (here a stand-in: what is kept does not depend on what it
-    # holds), no staging folder left; stale folders of a killed render (dead process ids) are
-    # removed first.
+# Where the signal comes: as the pre-render check prints its last line (the check, then in the
+# render's process group, printed a traceback of its own after the render's one line, 3 times in
+# 3), or once the first chapter has executed (chapters are executing). As from a terminal's
+# Ctrl-C, the signal goes to the whole process group.
+@pytest.mark.parametrize("signame, moment", [("SIGINT", "ok: all"), ("SIGTERM", "[1/")])
+def test_an_interrupted_render_ends_in_one_line_keeps_the_book_and_clears_staging(project, signame, moment):
+    # Oracle: exit 128 + the signal, one line on stderr, the previous _book/ byte for byte (here a
+    # stand-in: what is kept does not depend on what it holds), no staging folder left; stale
+    # folders of a killed render (dead process ids) are removed first.
     (project / "_book").mkdir()
     (project / "_book" / "index.html").write_text("<p>the last good render</p>\n", encoding="utf-8")
     digest = lambda: hashlib.sha256((project / "_book" / "index.html").read_bytes()).hexdigest()  # noqa: E731
@@ -29,7 +32,7 @@ def test_an_interrupted_render_ends_in_one_line_keeps_the_book_and_clears_stagin
     seen = []
     for line in proc.stdout:
         seen.append(line)
-        if line.startswith("[1/"):
+        if line.startswith(moment):
             break
     os.killpg(proc.pid, getattr(signal, signame))  # as a terminal's Ctrl-C reaches the whole group
     out, err = proc.communicate(timeout=120)
@@ -56,6 +59,23 @@ def test_a_kernel_that_cannot_start_is_one_render_failed_line(monkeypatch):
         execute_chapter(ROOT, "index.qmd")
     assert str(caught.value) == ("index.qmd: the Jupyter kernel did not start or stopped answering: "
                                  "Kernel didn't respond in 60 seconds")
+
+
+def test_a_kernel_that_finishes_starting_after_an_interrupt_stops_itself_and_runs_nothing():
+    # An interrupted render stops the kernels it knows the process of (kill_running_kernels); one
+    # still starting had none yet, and its chapter ran to its end before the render could exit.
+    # Oracle: its start raises the stop, and no kernel process is left.
+    from rederive.render.errors import RenderError
+    from rederive.render.execute import Kernel, allow_kernels, kill_running_kernels
+    kill_running_kernels()  # as the interrupted render does, before this kernel started
+    kernel = Kernel()
+    try:
+        with pytest.raises(RenderError, match="stopped while a kernel started"):
+            kernel.start()
+        assert not kernel.km.has_kernel
+    finally:
+        allow_kernels()
+        kernel.close()
 
 
 def _chapter(tmp_path, code: str) -> str:

@@ -88,6 +88,7 @@ TIMEOUT_ENV = "REDERIVE_CELL_TIMEOUT"
 
 _running: dict[int, object] = {}  # kernel managers of the chapters executing now, by id
 _running_lock = threading.Lock()
+_stopping = threading.Event()  # set by kill_running_kernels: a kernel still starting is stopped as it starts
 
 
 def cell_timeout() -> int:
@@ -100,10 +101,17 @@ def cell_timeout() -> int:
     return value
 
 
+def allow_kernels() -> None:
+    """Kernels may start (again): a render's execution begins."""
+    _stopping.clear()
+
+
 def kill_running_kernels() -> None:
     """Stop at once every kernel a chapter is executing in (a render that is interrupted): the
-    thread waiting on it notices within a second (nbclient's kernel-alive check) and ends."""
+    thread waiting on it notices within a second (nbclient's kernel-alive check) and ends. A kernel
+    still starting has no process to stop yet: it stops itself once started (Kernel.start)."""
     with _running_lock:
+        _stopping.set()
         managers = list(_running.values())
     for km in managers:
         pid = getattr(getattr(km, "provisioner", None), "pid", None)
@@ -199,6 +207,11 @@ class Kernel:
             # to ~/.ipython costs every kernel time at its start and end.
             run_sync(self.km.start_kernel)(extra_arguments=["--HistoryManager.enabled=False"],
                                            env=dict(os.environ, **{ENV: self.figures}), stderr=stderr)
+        with _running_lock:
+            stopped = _stopping.is_set()
+        if stopped:  # the render was interrupted while this kernel started: its chapter must not run
+            self.close()
+            raise RenderError("the render was stopped while a kernel started")
 
     def close(self) -> None:
         """Stop the kernel at once (its outputs, figures and reads are in hand by then; a polite

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .config import Book, load_book
 from .errors import RenderError
-from .execute import Block, Chapter, Standby, execute_chapter, read_chapter
+from .execute import Block, Chapter, Standby, allow_kernels, execute_chapter, read_chapter
 from . import site
 from ..ledger.cache import data_fingerprint
 from ..core.files import write_atomically
@@ -43,10 +43,32 @@ def _run_scripts(root: Path, commands: list[str], stage: str, extra_env: dict) -
     env = dict(os.environ, QUARTO_PROJECT_RENDER_ALL="1", PATH=path, QUARTO_PYTHON=sys.executable, **extra_env)
     for command in commands:
         print(f"{stage}: {command}", flush=True)
-        done = subprocess.run(command, shell=True, cwd=root, env=env)
-        if done.returncode != 0:
+        # In a process group of its own: a terminal's Ctrl-C reaches the render alone, which stops
+        # the command here, rather than the command too, which printed its own interruption (a
+        # traceback from Python's shutdown) after the render's one line.
+        script = subprocess.Popen(command, shell=True, cwd=root, env=env, start_new_session=True)
+        try:
+            returncode = script.wait()
+        except BaseException:
+            _stop_group(script)
+            raise
+        if returncode != 0:
             after = "no chapter was executed" if stage == "pre-render" else "nothing was published"
-            raise RenderError(f"{stage} `{command}` exited {done.returncode}; {after}")
+            raise RenderError(f"{stage} `{command}` exited {returncode}; {after}")
+
+
+def _stop_group(process: subprocess.Popen, grace: float = 5.0) -> None:
+    """SIGTERM to a command's process group, SIGKILL if it has not ended within `grace` seconds."""
+    for signum, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, None)):
+        try:
+            os.killpg(process.pid, signum)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            pass
 
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*(\{[^}]*\})?\s*$", re.MULTILINE)
@@ -465,6 +487,7 @@ def render(root: Path, reuse: bool = True) -> None:
     preloaded: dict = {}
     warm = threading.Thread(target=_warm_up, args=(root, book.chapters if reuse else [], preloaded), daemon=True)
     warm.start()  # work that needs no pre-render result, done while the check runs in its own process
+    allow_kernels()
     standby = _standby(root, book, reuse)
     try:
         _run_scripts(root, book.pre_render, "pre-render", {})
