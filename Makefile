@@ -6,13 +6,20 @@ STAMP  := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export QUARTO_PYTHON := $(CURDIR)/$(PY)
 
-.PHONY: report test check coverage mutation ledger bench clean browser release
+.PHONY: report test check coverage mutation ledger bench clean browser release engine-bytecode
 
-report: $(STAMP)
+report: $(STAMP) engine-bytecode
 	$(PY) -m rederive render
 
-test: $(STAMP) browser
+test: $(STAMP) engine-bytecode browser
 	$(PY) -m pytest
+
+# The engine's own bytecode: src/ is installed editable, so no install writes it, and Python does not
+# under PYTHONDONTWRITEBYTECODE; written here for the files changed since, so that every process
+# (the render, its check, each chapter's kernel) loads rederive's modules instead of compiling them
+# (an unchanged re-render 1.86 -> 1.61 s, medians of 4 in turns).
+engine-bytecode: $(STAMP)
+	@$(PY) -m compileall -q src
 
 # The browser test drives Debian's Chromium and injects axe-core (npm, pinned in package.json and
 # package-lock.json) into each page; the PDF tests read text with poppler's pdftotext. Installed
@@ -51,7 +58,7 @@ release: $(STAMP)
 	git commit -m "Release $(VERSION): version bumped, its ledger recorded (releases/$(VERSION).json)"
 	git tag -a v$(VERSION) -m "Release $(VERSION)"
 
-bench: $(STAMP)
+bench: $(STAMP) engine-bytecode
 	$(PY) benchmarks/run.py
 
 # Setup: uv (PyPI ships it as one binary wheel, pinned here) installs the pinned set in seconds;
