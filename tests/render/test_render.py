@@ -280,10 +280,10 @@ def test_the_fallback_refuses_a_quarto_yml_key_it_does_not_implement_by_name(ren
 def test_a_cell_exception_fails_naming_chapter_and_cell(rendered):
     project, _ = rendered
     broken = "\n```{python}\n#| label: broken\nraise ValueError('boom')\n```\n"
-    with edited(project / "index.qmd", lambda text: text + broken):
+    with edited(project / "chapters" / "methods.qmd", lambda text: text + broken):  # a chapter quick to run
         done = run_rederive(project, "render", "--fallback")
     assert done.returncode == 1
-    assert re.search(r"index.qmd, cell \d+ \(broken\): ValueError: boom", done.stderr), done.stderr
+    assert re.search(r"chapters/methods.qmd, cell \d+ \(broken\): ValueError: boom", done.stderr), done.stderr
     assert not list(project.glob("_book.tmp-*"))  # staging cleaned up
 
 

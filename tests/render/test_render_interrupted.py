@@ -120,8 +120,10 @@ def test_sigterm_stops_a_render_within_seconds_while_a_cell_never_ends(project, 
     import time
     marker = tmp_path / "cell-started"
     index = project / "index.qmd"
-    index.write_text(index.read_text(encoding="utf-8") + f"\n```{{python}}\nopen({str(marker)!r}, 'w').close()\n"
-                     "while True:\n    pass\n```\n", encoding="utf-8")
+    text = index.read_text(encoding="utf-8")
+    setup_ends = text.index("\n```\n", text.index("```{python}")) + len("\n```\n")  # right after the first cell
+    index.write_text(text[:setup_ends] + f"\n```{{python}}\nopen({str(marker)!r}, 'w').close()\n"
+                     "while True:\n    pass\n```\n" + text[setup_ends:], encoding="utf-8")
     (project / "_book").mkdir()
     (project / "_book" / "index.html").write_text("<p>the last good render</p>\n", encoding="utf-8")
     proc = subprocess.Popen([sys.executable, "-m", "rederive", "render", "--fallback", "--fresh"], cwd=project,
