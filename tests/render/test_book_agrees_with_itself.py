@@ -112,3 +112,24 @@ def test_the_pdfs_markdown_leaves_out_the_web_part_of_linked_numbers_and_gives_t
                      "[[every fit](#row-says.x)]{.content-visible unless-format=\"html\"} in **all**.\n")
     as_typst = [fallback._pandoc(text, "typst", book, tmp_path, []) for text in (paragraph, short)]
     assert as_typst[0] == as_typst[1] and "#link(<row-shen_orr>)[54.5%]" in as_typst[0]
+
+
+def test_a_numbers_card_lines_reach_the_web_page_as_spans_of_their_text_even_ending_in_code(tmp_path):
+    # Oracle: pandoc itself. Each card line (raw HTML around Markdown text, report.number_link)
+    # becomes one span.ledger-card-line holding the line's text as Markdown renders it, code
+    # included; a line ending in code once ran its closing backtick into the raw tag's, leaving
+    # backticks on the page and the span unclosed.
+    import re
+
+    from conftest import ROOT
+
+    from rederive.render import fallback
+    from rederive.render.config import load_book
+    from rederive.report import number_link
+    card = ["Shen 2025, results: “ORR 54.5% \\[95% CI\\]”", "Outcome: *holds*; ledger row `says.x`"]
+    html = fallback._pandoc(number_link("says.x", "every fit", card, "ledger-card-1") + "\n", "html",
+                            load_book(ROOT), tmp_path, [])
+    lines = re.findall(r'<span class="ledger-card-line">(.*?)</span>', html, re.S)
+    assert [" ".join(line.split()) for line in lines] == [
+        "Shen 2025, results: “ORR 54.5% [95% CI]”", "Outcome: <em>holds</em>; ledger row <code>says.x</code>"]
+    assert "`" not in html
