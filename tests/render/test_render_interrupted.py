@@ -85,6 +85,21 @@ def _chapter(tmp_path, code: str) -> str:
     return "chapters/x.qmd"
 
 
+def test_after_a_render_stopped_by_a_failing_chapter_this_process_executes_chapters_again(tmp_path):
+    # Oracle: the stop a failure (or an interrupt) sets for the render's kernels ends with that
+    # render: a chapter executed afterwards in the same process (a test, a second render) runs.
+    from types import SimpleNamespace
+
+    from rederive.render.errors import RenderError
+    from rederive.render.execute import execute_chapter
+    from rederive.render.fallback import _execute_all
+    good = _chapter(tmp_path, "y = x + 1")
+    (tmp_path / "chapters" / "bad.qmd").write_text("# Bad\n\n```{python}\nraise ValueError('boom')\n```\n", encoding="utf-8")
+    with pytest.raises(RenderError, match="boom"):
+        _execute_all(tmp_path, SimpleNamespace(chapters=["chapters/bad.qmd"], bibliography=None), reuse=False)
+    assert [b.kind for b in execute_chapter(tmp_path, good).blocks] == ["markdown", "code", "code"]
+
+
 def test_a_cell_that_never_ends_is_stopped_at_the_time_limit_naming_chapter_and_cell(tmp_path, monkeypatch):
     # Oracle: the limit set (3 s) plus kernel start-up and shutdown, well under a minute; the
     # message names chapter, cell number and label.

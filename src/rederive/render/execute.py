@@ -102,7 +102,7 @@ def cell_timeout() -> int:
 
 
 def allow_kernels() -> None:
-    """Kernels may start (again): a render's execution begins."""
+    """Kernels may start again: the threads of the kernels kill_running_kernels stopped have ended."""
     _stopping.clear()
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .config import Book, load_book
 from .errors import RenderError
-from .execute import Block, Chapter, Standby, allow_kernels, execute_chapter, read_chapter
+from .execute import Block, Chapter, Standby, allow_kernels, execute_chapter, kill_running_kernels, read_chapter
 from . import site
 from ..ledger.cache import data_fingerprint
 from ..core.files import write_atomically
@@ -450,8 +450,9 @@ def _execute_all(root: Path, book: Book, reuse: bool, preloaded: dict | None = N
         except BaseException:
             for future in futures.values():
                 future.cancel()
-            from .execute import kill_running_kernels
             kill_running_kernels()  # a cell that never ends must not hold the render (the pool waits for it)
+            pool.shutdown(wait=True)  # every chapter's thread has ended (a kernel still starting stopped itself)
+            allow_kernels()  # the stop was for this render's kernels, not for a later one in this process
             raise
         finally:
             if standby is not None:
@@ -487,7 +488,6 @@ def render(root: Path, reuse: bool = True) -> None:
     preloaded: dict = {}
     warm = threading.Thread(target=_warm_up, args=(root, book.chapters if reuse else [], preloaded), daemon=True)
     warm.start()  # work that needs no pre-render result, done while the check runs in its own process
-    allow_kernels()
     standby = _standby(root, book, reuse)
     try:
         _run_scripts(root, book.pre_render, "pre-render", {})
