@@ -393,12 +393,9 @@ def test_every_number_link_lands_on_its_ledger_row_in_a_browser(browser):
     page = chromium.new_page(viewport={"width": 1366, "height": 900})
     page.goto(base + "chapters/ledger.html")
     page.wait_for_selector("#ledger-table tbody tr", timeout=15000)
-    page.locator(".dtsp-searchPane").first.locator("tbody tr", has_text="Tongren").first.locator(".dtsp-pill").click()
     # the filter in effect before the first landing (the pane applies it after the click returns:
     # landing at once, the first row was once drawn and then filtered away)
-    import json
-    tongren = sum(r["source"] == "tongren2025" for r in json.loads((project / "_book" / "ledger.json").read_text(encoding="utf-8")))
-    page.wait_for_function(f"document.querySelector('.dt-info').innerText.includes('of {tongren} entries')", timeout=10000)
+    _filter_to_tongren(page, project)
     wrong = []
     for row_id in targets:
         page.evaluate("id => { location.hash = 'row-' + id; }", row_id)
@@ -476,20 +473,25 @@ def test_an_own_results_number_shows_its_card_inside_the_screen(browser, width, 
     page.screenshot(path=str(artifacts / f"own-result-card-{width}.png"))
 
 
+def _filter_to_tongren(page, project) -> None:
+    """Choose the Tongren preprint in the ledger's source pane, and wait until the table says it
+    shows that many rows (the ledger export's count of them)."""
+    import json
+    rows = json.loads((project / "_book" / "ledger.json").read_text(encoding="utf-8"))
+    expected = sum(r["source"] == "tongren2025" for r in rows)
+    page.locator(".dtsp-searchPane").first.locator("tbody tr", has_text="Tongren").first.locator(".dtsp-pill").click()
+    page.wait_for_function(f"document.querySelector('.dt-info').innerText.includes('of {expected} entries')", timeout=10000)
+
+
 def test_the_ledger_filters_to_one_source_in_a_browser(browser):
     # Oracle: the table's own row count and the Source column after choosing one source in its
     # pane: every ledger row of the Tongren preprint, inputs and own results included (the ledger
     # export's count).
-    import json
     chromium, base, project = browser
-    rows = json.loads((project / "_book" / "ledger.json").read_text(encoding="utf-8"))
-    expected = sum(r["source"] == "tongren2025" for r in rows)
     page = chromium.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(base + "chapters/ledger.html")
     page.wait_for_selector("#ledger-table tbody tr", timeout=15000)
-    pane = page.locator(".dtsp-searchPane").first
-    pane.locator("tbody tr", has_text="Tongren").first.locator(".dtsp-pill").click()
-    page.wait_for_function(f"document.querySelector('.dt-info').innerText.includes('of {expected} entries')", timeout=10000)
+    _filter_to_tongren(page, project)
     shown = set(page.eval_on_selector_all("#ledger-table tbody tr td:first-child", "els => els.map(e => e.innerText)"))
     assert shown == {"Beijing Tongren preprint"}
 
