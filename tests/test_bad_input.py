@@ -232,6 +232,8 @@ def _apply(project, rel, kind, n, text, raw):
             rows = list(csv.reader(io.StringIO(data.decode("utf-8", "replace"), newline="")))
         except csv.Error:  # an earlier edit left the file damaged already
             return
+        if not rows:  # an earlier edit emptied the file: it has no cell to change
+            return
         r = rows[n % len(rows)]
         if r:
             r[n % len(r)] = text
