@@ -61,14 +61,14 @@ def test_a_kernel_that_cannot_start_is_one_render_failed_line(monkeypatch):
                                  "Kernel didn't respond in 60 seconds")
 
 
-def test_a_kernel_that_finishes_starting_after_an_interrupt_stops_itself_and_runs_nothing():
+def test_a_kernel_that_finishes_starting_after_an_interrupt_stops_itself_and_runs_nothing(tmp_path):
     # An interrupted render stops the kernels it knows the process of (kill_running_kernels); one
     # still starting had none yet, and its chapter ran to its end before the render could exit.
     # Oracle: its start raises the stop, and no kernel process is left.
     from rederive.render.errors import RenderError
     from rederive.render.execute import Kernel, allow_kernels, kill_running_kernels
     kill_running_kernels()  # as the interrupted render does, before this kernel started
-    kernel = Kernel()
+    kernel = Kernel(tmp_path)
     try:
         with pytest.raises(RenderError, match="stopped while a kernel started"):
             kernel.start()

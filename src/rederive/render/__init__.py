@@ -4,6 +4,7 @@
 - config.py: _quarto.yml as the fallback reads it (it refuses any key it does not implement);
 - execute.py: the fallback's chapter execution (jupytext + nbclient), inline expressions and
   cell options;
+- forkserver.py: the chapters' kernels, forked from a process that has imported what they import;
 - incremental.py: the fallback's chapter cache: a chapter is re-executed only when its text,
   the engine or a value it reads changed;
 - fallback.py: the fallback's numbering, cross-references, Markdown, pandoc and typst;

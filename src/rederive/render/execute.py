@@ -10,6 +10,7 @@ import re
 import signal
 import tempfile
 import threading
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -178,10 +179,13 @@ def _error_text(outputs) -> str:
 
 
 class Kernel:
-    """A Jupyter kernel for one chapter, in private folders of its own: the IPC sockets (and the
-    kernel's own stderr) and the folder its chapter saves figures to; `close` stops it at once."""
+    """A Jupyter kernel for one chapter, working in the project folder (Quarto's execute-dir:
+    project, whichever folder the render was started from), in private folders of its own: the
+    IPC sockets (and the kernel's own stderr) and the folder its chapter saves figures to; `close`
+    stops it at once."""
 
-    def __init__(self):
+    def __init__(self, root: Path):
+        self.root = root
         from jupyter_client.manager import AsyncKernelManager
         self.sockets = tempfile.mkdtemp(prefix="rederive-kernel-")
         self.figures = tempfile.mkdtemp(prefix="rederive-figures-")
@@ -202,10 +206,15 @@ class Kernel:
         from jupyter_core.utils import run_sync
 
         from ..book.figures import ENV
+        from .forkserver import ForkedKernelProvisioner
+        # Forked from a process that has imported what every chapter imports (forkserver.py).
+        self.km.kernel_id = self.km.kernel_id or str(uuid.uuid4())
+        self.km.provisioner = ForkedKernelProvisioner(kernel_id=self.km.kernel_id, kernel_spec=self.km.kernel_spec,
+                                                      parent=self.km)
         with self.log.open("w", encoding="utf-8") as stderr:
             # No IPython history: a render's cells are not a session to recall, and writing them
             # to ~/.ipython costs every kernel time at its start and end.
-            run_sync(self.km.start_kernel)(extra_arguments=["--HistoryManager.enabled=False"],
+            run_sync(self.km.start_kernel)(extra_arguments=["--HistoryManager.enabled=False"], cwd=str(self.root),
                                            env=dict(os.environ, **{ENV: self.figures}), stderr=stderr)
         with _running_lock:
             stopped = _stopping.is_set()
@@ -238,7 +247,8 @@ class Standby:
     is started, as it would only take a core from the check). Not handed to a chapter, it is
     stopped."""
 
-    def __init__(self):
+    def __init__(self, root: Path):
+        self.root = root
         self._lock, self._handed = threading.Lock(), False
         self._thread = threading.Thread(target=self._start, daemon=True)
         self._kernel: Kernel | None = None
@@ -246,7 +256,7 @@ class Standby:
 
     def _start(self) -> None:
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})  # as fallback._execute_all's workers
-        kernel = Kernel()
+        kernel = Kernel(self.root)
         try:
             kernel.start()
             self._kernel = kernel
@@ -279,7 +289,7 @@ def execute_chapter(root: Path, rel: str, kernel: Kernel | None = None) -> Chapt
     text = (root / rel).read_text(encoding="utf-8")
     # The R Markdown reader: jupytext's own .qmd reader calls the quarto CLI, absent here.
     nb = jupytext.reads(text, fmt="Rmd")
-    started, kernel = kernel is not None, kernel or Kernel()
+    started, kernel = kernel is not None, kernel or Kernel(root)
     try:
         if not started:
             kernel.start()

@@ -363,7 +363,7 @@ WORKERS = min(2, os.cpu_count() or 1)  # chapters executed at once, each in its 
 def _standby(root: Path, book: Book, reuse: bool) -> Standby | None:
     if reuse and _published_inputs(root) == _inputs(root, book):
         return None
-    return Standby()
+    return Standby(root)
 
 
 def _inputs(root: Path, book: Book) -> str:
