@@ -172,12 +172,19 @@ def main() -> int:
             # Chapter kernels forked from a preloaded process (rederive.render.forkserver), and,
             # in turns with them, started as jupyter_client starts them (REDERIVE_FORK_KERNELS=0).
             forked, started = [], []
+
+            def book():
+                return {p: p.read_bytes() for folder in ("_book", "figures") for p in (project / folder).rglob("*") if p.is_file()}
             for _ in range(3):
                 forked.append(render("--fresh")[0])
+                by_fork = book()
                 started.append(render("--fresh", env={"REDERIVE_FORK_KERNELS": "0"})[0])
+                by_start = book()
             record("full fallback render, every chapter executed (median of 3)", statistics.median(forked), "s", 30.0)
             record("  the same, kernels started rather than forked (median of 3, in turns)", statistics.median(started), "s")
             record("  forked / started", statistics.median(forked) / statistics.median(started), "x")
+            record("  files of the book and figures that differ between the two",
+                   len(set(by_fork) ^ set(by_start)) + sum(by_fork[p] != by_start[p] for p in set(by_fork) & set(by_start)), "", 0)
             # the same tree's check, the floor a re-render is compared with (its pre-render step)
             check_here = statistics.median(
                 timed([py, "-m", "rederive", "check", "--save", ".rederive/ledger.json"], project) for _ in range(5))
