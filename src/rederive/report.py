@@ -646,6 +646,7 @@ def ledger_row_finder(table_id: str, id_column: int, page: str):
 import {{ jQuery as $ }} from '{bundle}';
 const TABLE = {json.dumps('#' + table_id)}, ID_COLUMN = {int(id_column)};
 let rowOfId = null;  // id -> row index, made once: asking each row's cell took 60 ms a link
+let landed = null;  // the row the address names, once shown: {{target, row}}
 function showRow() {{
   const target = decodeURIComponent(location.hash.slice(1));
   if (!target.startsWith("row-") || document.getElementById(target) || !$.fn.dataTable.isDataTable(TABLE)) return;
@@ -670,7 +671,17 @@ function showRow() {{
   row.tabIndex = -1;
   row.scrollIntoView({{block: "center"}});
   row.focus({{preventScroll: true}});
+  landed = {{target, row}};
+}}
+// A draw takes the table's rows out of the document and puts them back, which takes the focus
+// from the row the address names; the search panes draw again a few ms after their filters were
+// cleared, so a landing from a filtered table lost its focus to the page (Chromium, seen by the
+// landing test). The focus is given back, unless the reader has put it elsewhere.
+function keepFocus() {{
+  if (landed && landed.row.isConnected && document.activeElement === document.body
+      && decodeURIComponent(location.hash.slice(1)) === landed.target) landed.row.focus({{preventScroll: true}});
 }}
 if ($.fn.dataTable.isDataTable(TABLE)) showRow(); else $(document).one("init.dt", () => setTimeout(showRow));
 window.addEventListener("hashchange", showRow);
+$(TABLE).on("draw.dt", keepFocus);
 </script>""")
