@@ -14,7 +14,7 @@ PROVIDED = {
     "python": "prerequisite: the interpreter running the tests (sys.executable)",
     "git": "prerequisite: a clone needs it (rederive.core.paths and rederive.book.citation read the repository)",
     "quarto": "guarded: the engine renders through the fallback when shutil.which('quarto') finds none",
-    "chromium": "makefile+skip: `make test` installs Debian's chromium as root with apt; else the browser test skips",
+    "chromium-headless-shell": "makefile+skip: `make test` installs Debian's chromium-headless-shell as root with apt; else the browser test skips",
 }
 SUBPROCESS = {"run", "Popen", "call", "check_call", "check_output"}
 
@@ -74,7 +74,7 @@ def test_every_program_a_test_or_the_engine_runs_is_installed_or_guarded():
     calls.pop("<shell: _quarto.yml's pre/post-render commands: tools/rederive runs python, tools/publish-exports cp>", None)
     unknown = {p: files for p, files in calls.items() if p not in PROVIDED}
     assert not unknown, f"programs run by name that the Makefile does not install and no skip guards: {unknown}"
-    assert {"python", "git", "chromium"} <= set(calls)  # the scan sees the calls this project is known to make
+    assert {"python", "git", "chromium-headless-shell"} <= set(calls)  # the scan sees the calls this project is known to make
 
 
 def test_what_the_makefile_installs_and_what_the_tests_skip_is_true():
