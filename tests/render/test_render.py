@@ -736,7 +736,7 @@ def test_every_ledger_link_resolves_in_both_formats_and_the_pdf_never_links_to_a
     assert linked <= element_ids | table_ids, sorted(linked - element_ids - table_ids)[:10]
     assert len(re.findall(r'id="row-', ledger)) == len(element_ids)  # no row id defined twice on the page
     doc = fitz.open(project / "_book" / "rederive-car-t-failure.pdf")
-    uris, landed, missed = [], set(), []
+    uris, landed, missed, words = [], set(), [], {}
     for page in doc:
         for link in page.get_links():
             if link["kind"] == fitz.LINK_URI:
@@ -744,7 +744,9 @@ def test_every_ledger_link_resolves_in_both_formats_and_the_pdf_never_links_to_a
                 continue
             assert link["kind"] in (fitz.LINK_GOTO, fitz.LINK_NAMED), link
             assert 0 <= link["page"] < doc.page_count, link
-            word = _word_at(doc[link["page"]], link["to"])
+            if link["page"] not in words:
+                words[link["page"]] = doc[link["page"]].get_text("words")  # once a page: 786 links
+            word = _word_at(words[link["page"]], link["to"])
             if word is None or not re.fullmatch(r"(?=.*[a-z])(?=.*(?:_|\.\w))[a-z0-9]+(?:[_.][A-Za-z0-9]+)*[_.]?", word):
                 continue  # not an id (lower case at first, an _ or an inner dot; an own result's
                 # path may hold upper case, "tongren_km.OS.ways", or end in a dot, "erbella_treated."):
@@ -756,9 +758,10 @@ def test_every_ledger_link_resolves_in_both_formats_and_the_pdf_never_links_to_a
     assert linked <= landed, sorted(linked - landed)[:10]
 
 
-def _word_at(page, point):
-    """The word a link's destination names: the labelled text (a row's id in the ledger) is the
-    word on the line just below the point whose right edge is nearest it, a few points off at
-    most (as Typst places a label, observed here), without the zero-width spaces that let long ids wrap."""
-    words = [w for w in page.get_text("words") if point.y - 2 <= w[1] <= point.y + 10 and w[0] <= point.x <= w[2] + 8]
+def _word_at(page_words, point):
+    """The word a link's destination names, of its page's words (PyMuPDF's get_text("words")): the
+    labelled text (a row's id in the ledger) is the word on the line just below the point whose
+    right edge is nearest it, a few points off at most (as Typst places a label, observed here),
+    without the zero-width spaces that let long ids wrap."""
+    words = [w for w in page_words if point.y - 2 <= w[1] <= point.y + 10 and w[0] <= point.x <= w[2] + 8]
     return min(words, key=lambda w: abs(w[2] - point.x))[4].replace("\u200b", "") if words else None
