@@ -109,6 +109,11 @@ CASES = [
     ("a cell spec for a column the table lacks", _replace(f"{SHEN}/source.yml", "      mos: {name: median OS",
                                                           "      mos2: {name: median OS"),
      r"shen2025/source\.yml \[tables\.table1\.cells\.mos2\]: data/shen2025/table1\.csv has no column 'mos2'"),
+    # found by the fuzz test: a header cell emptied, the cells' locations had no author to name (exit 3)
+    ("a table's author column renamed", _replace(f"{SHEN}/table2.csv", "key,author,", "key,,"),
+     r"shen2025/table2\.csv:1 \[author\]: a table with result cells needs a column 'author'"),
+    ("a table's year column renamed", _replace(f"{SHEN}/table1.csv", ",year,", ",yr,"),
+     r"shen2025/table1\.csv:1 \[year\]: a table with result cells needs a column 'year'"),
     # issue 18: what the report read is one of the kinds of document the report names
     ("an unknown kind of document read", _replace("data/tongren2025/source.yml", "kind: preprint abstract", "kind: blog post"),
      r"tongren2025/source\.yml:\d+ \[read\.kind\]: 'blog post' is not one of"),

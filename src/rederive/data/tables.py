@@ -121,9 +121,12 @@ def cell_rows(source_id: str, table, spec: dict, rel_yml: str, problems: list) -
     if not isinstance(spec.get("expected") or {}, dict):
         problems.append(Problem(rel_yml, None, f"{where}.expected", "must map cell ids to {outcome, note}"))
         return []
-    if cells and any("key" not in r for r in table.rows):
-        problems.append(Problem(table.file, 1, "key", "a table with result cells needs a key column (the row's name in ids)"))
-        return []
+    # each cell's row is named by the key in its id and by author and year in its location
+    for column, what in (("key", "the row's name in ids"), ("author", "the row's name in locations"),
+                         ("year", "the row's year in locations")):
+        if cells and any(column not in r for r in table.rows):
+            problems.append(Problem(table.file, 1, column, f"a table with result cells needs a column {column!r} ({what})"))
+            return []
     prefix = spec.get("id_prefix") or table.name
     expected = spec.get("expected") or {}
     title = spec.get("short") or table.name
