@@ -377,6 +377,18 @@ def _inputs(root: Path, book: Book) -> str:
     return digest.hexdigest()
 
 
+def check_as_written(root: Path, book: Book) -> None:
+    """What the fallback refuses in the chapters as written, before any kernel starts (RenderError,
+    naming the chapter): a cell option it does not implement, an inline expression right after
+    another, an unresolved cross-reference, a citation key the bibliography lacks, a table caption
+    in the unnumbered preface."""
+    written = []
+    for rel in book.chapters:
+        written.append(read_chapter(root, rel))
+        check_inline_expressions(root, rel)
+    _check_prose(written, book)
+
+
 def _execute_all(root: Path, book: Book, reuse: bool, preloaded: dict | None = None,
                  standby: Standby | None = None) -> list[Chapter]:
     """Each chapter reused from the chapter cache when nothing it depends on changed (see
@@ -411,11 +423,7 @@ def _execute_all(root: Path, book: Book, reuse: bool, preloaded: dict | None = N
             # Before any kernel starts, unless every text was checked already (the same key):
             # each chapter's cell options and inline expressions, then the book's prose.
             if not all(cache.text_was_checked(rel) for rel in rels):
-                written = []
-                for rel in rels:
-                    written.append(read_chapter(root, rel))
-                    check_inline_expressions(root, rel)
-                _check_prose(written, book)
+                check_as_written(root, book)
             # A chapter whose key is current is executed again if a value it read changed; each
             # is submitted as soon as that is known, so that its kernel starts while the others
             # are compared: the reads of register rows of every chapter first (cheap, and what a
