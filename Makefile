@@ -21,14 +21,15 @@ test: $(STAMP) engine-bytecode browser
 engine-bytecode: $(STAMP)
 	@$(PY) -m compileall -q src
 
-# The browser test drives Debian's Chromium (its headless shell) and injects axe-core (npm, pinned in package.json and
-# package-lock.json) into each page; the PDF tests read text with poppler's pdftotext. Installed
+# The browser test drives Debian's Chromium (its headless shell, chromium-headless-shell) and
+# injects axe-core (npm, pinned in package.json and package-lock.json) into each page. Installed
 # here when missing (apt as root, npm ci); otherwise the tests that need them skip and say why.
+# (The PDF tests read the PDF with PyMuPDF and pypdf, pip packages: no poppler.)
 browser:
-	@{ command -v chromium-headless-shell >/dev/null && command -v pdftotext >/dev/null; } || { [ "$$(id -u)" = 0 ] && \
+	@command -v chromium-headless-shell >/dev/null || { [ "$$(id -u)" = 0 ] && \
 	  command -v apt-get >/dev/null && apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-headless-shell poppler-utils >/dev/null; } || \
-	  echo "chromium-headless-shell or poppler-utils could not be installed: the tests that need them will skip"
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-headless-shell >/dev/null; } || \
+	  echo "chromium-headless-shell could not be installed: the browser tests will skip"
 	@[ -f node_modules/axe-core/axe.min.js ] || { command -v npm >/dev/null && npm ci --no-audit --no-fund --silent; } || \
 	  echo "axe-core could not be installed (npm ci): the accessibility test will skip"
 
