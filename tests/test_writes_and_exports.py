@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, read_rows, run_rederive, write_rows
+from conftest import ROOT, read_rows, rederive_in_process, run_rederive, write_rows
 
 from rederive import cli
 from rederive.ledger.spreadsheet import neutralise
@@ -47,7 +47,7 @@ def test_pin_on_a_full_disk_leaves_the_pins_byte_for_byte_and_says_so_in_one_lin
 
 def test_ledger_output_on_a_full_disk_leaves_the_previous_export_byte_for_byte(project):
     out = project / "out" / "ledger.csv"
-    assert run_rederive(project, "ledger", "--format", "csv", "--output", "out/ledger.csv").returncode == 0
+    assert rederive_in_process(project, "ledger", "--format", "csv", "--output", "out/ledger.csv").returncode == 0
     previous = b"id,previous export\n"
     out.write_bytes(previous)
     done = _limited(project, "ledger", "--format", "csv", "--output", "out/ledger.csv")
@@ -76,14 +76,14 @@ def test_the_csv_export_neutralises_formulas_and_leaves_numbers(project):
     rows[0]["note"] = "=cmd|' /C calc'!A0"
     rows[0]["location"] = "@SUM(1+1)"
     write_rows(claims, rows)
-    done = run_rederive(project, "ledger", "--format", "csv")
+    done = rederive_in_process(project, "ledger", "--format", "csv")
     assert done.returncode == 0, done.stderr
     exported = list(csv.DictReader(io.StringIO(done.stdout)))
     row = next(r for r in exported if r["id"] == rows[0]["id"])
     assert row["note"] == "'=cmd|' /C calc'!A0" and row["location"] == "'@SUM(1+1)"
     assert row["line"] == "2"  # numbers untouched
     assert not [(r["id"], k) for r in exported for k, v in r.items() if v and v[0] in "=+@\t\r"]
-    as_json = run_rederive(project, "ledger", "--format", "json").stdout
+    as_json = rederive_in_process(project, "ledger", "--format", "json").stdout
     assert "\"=cmd|' /C calc'!A0\"" in as_json  # the JSON export keeps the value exactly
 
 
@@ -157,14 +157,14 @@ def test_the_exports_are_not_rewritten_when_unchanged_and_are_when_tampered_with
     # the exports as they are (a render with nothing changed spends no time on them); an export
     # edited by hand, or a file added beside them, is replaced by what the ledger gives.
     exports = project / ".rederive" / "exports"
-    assert run_rederive(project, "check", "--exports", ".rederive/exports").returncode == 0
+    assert rederive_in_process(project, "check", "--exports", ".rederive/exports").returncode == 0
     csv_file = exports / "ledger.csv"
     good, stamp = csv_file.read_bytes(), csv_file.stat().st_mtime_ns
-    assert run_rederive(project, "check", "--exports", ".rederive/exports").returncode == 0
+    assert rederive_in_process(project, "check", "--exports", ".rederive/exports").returncode == 0
     assert csv_file.stat().st_mtime_ns == stamp
     csv_file.write_bytes(good.replace(b",", b";", 1))
     (exports / "extra.js").write_text("alert(1)", encoding="utf-8")
-    assert run_rederive(project, "check", "--exports", ".rederive/exports").returncode == 0
+    assert rederive_in_process(project, "check", "--exports", ".rederive/exports").returncode == 0
     assert csv_file.read_bytes() == good and not (exports / "extra.js").exists()
 
 
