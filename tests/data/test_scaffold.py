@@ -5,7 +5,7 @@ import sys
 
 import yaml
 
-from conftest import copy_project, run_rederive
+from conftest import copy_project, rederive_in_process, run_rederive
 
 
 def test_a_scaffolded_source_checks_and_its_chapter_executes_showing_its_register(tmp_path):
@@ -20,10 +20,11 @@ def test_a_scaffolded_source_checks_and_its_chapter_executes_showing_its_registe
     assert "@misc{smith2026," in (project / "references.bib").read_text(encoding="utf-8")
     # Run twice, it refuses and writes nothing.
     chapter = (project / "chapters" / "smith2026.qmd").read_bytes()
-    again = run_rederive(project, "new-source", "smith2026", "--seed", "x.txt", env=env)
+    # (refused before anything is imported from the copy: in this process)
+    again = rederive_in_process(project, "new-source", "smith2026", "--seed", "x.txt", env=env)
     assert again.returncode == 2 and "already exists" in again.stderr
     assert (project / "chapters" / "smith2026.qmd").read_bytes() == chapter
-    assert run_rederive(project, "new-source", "Smith-2026", "--seed", "x.txt", env=env).returncode == 2
+    assert rederive_in_process(project, "new-source", "Smith-2026", "--seed", "x.txt", env=env).returncode == 2
 
     # A maintainer's first row; check passes and saves the ledger the chapter loads.
     with (project / "data" / "smith2026" / "claims.csv").open("a", encoding="utf-8") as fh:

@@ -84,7 +84,7 @@ def test_a_pin_that_no_analysis_gives_is_kept_until_named(project):
     done = run_rederive(project, "pin")
     assert done.returncode == 1 and "no analysis gives it, kept: tongren_km.PFS.gone" in done.stdout
     assert "tongren_km.PFS.gone" in _pins(project)
-    done = run_rederive(project, "pin", "--update", "tongren_km.PFS.gone", "--note", "the result was withdrawn")
+    done = rederive_in_process(project, "pin", "--update", "tongren_km.PFS.gone", "--note", "the result was withdrawn")
     assert done.returncode == 0 and "1 dropped" in done.stdout
     assert "tongren_km.PFS.gone" not in _pins(project)
 
