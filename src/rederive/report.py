@@ -633,9 +633,10 @@ def ledger_row_finder(table_id: str, id_column: int, page: str):
     """The script that makes every `ledger.html#row-<id>` link land on its row. DataTables keeps
     only the current page of the interactive table in the document, so a row on another page has
     no element to scroll to; this finds the row by its id (column `id_column`), clears any filter
-    that hides it, turns to its page, scrolls to it, highlights it and gives it the focus, on
-    load and whenever the address's #row-... changes; its quote and note are opened. A target that is an element already (a
-    findings or statements row, which carry their own anchors) is left to the browser. Written
+    that hides it, turns to its page (unless it is on the page shown), scrolls to it, highlights it
+    and gives it the focus, on load and whenever the address's #row-... changes; its quote and
+    note are opened. A target that is an element already (a findings or statements row, which
+    carry their own anchors) is left to the browser. Written
     here: DataTables has `row().show()` only as a plug-in, which the itables bundle lacks."""
     import json
     import os
@@ -662,7 +663,9 @@ function showRow() {{
     if (api.searchPanes) api.searchPanes.clearSelections();
     api.search("").columns().search("").draw();
   }}
-  api.page(Math.floor(shown().indexOf(index) / api.page.len())).draw(false);
+  // a row on the page shown is landed on without drawing the table again (a draw takes tens of ms)
+  const page = Math.floor(shown().indexOf(index) / api.page.len());
+  if (page !== api.page() || !api.row(index).node().isConnected) api.page(page).draw(false);
   document.querySelectorAll(".ledger-target").forEach(row => row.classList.remove("ledger-target"));
   const row = api.row(index).node();
   row.classList.add("ledger-target");
