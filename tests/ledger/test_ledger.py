@@ -69,15 +69,14 @@ def test_changing_any_single_reported_number_makes_check_fail(claims, tmp_path):
     # naming are tested on rows of every kind below.
     from rederive.data import pins
     from rederive.ledger import mutation
-    from rederive.analyses import run as run_analyses
     from rederive.data.register import load_all
     project = copy_project(tmp_path / "project")
     path = project / claims
     original = path.read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(original)))
-    sources, problems, cache = load_all(project), [], {}
+    sources, problems = load_all(project), []
     pinned = pins.load(project, problems)
-    run_analyses(sources, problems, cache)
+    cache = mutation.warm_analyses(project, sources, problems)
     source_id = path.parent.name
     assert not mutation.caught_by_check(project, source_id, sources, pinned, cache)  # unchanged: passes
     missed = []

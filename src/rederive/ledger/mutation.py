@@ -29,6 +29,7 @@ from pathlib import Path
 
 from .. import analyses as analyses_
 from ..data import pins as pins_
+from . import cache as analysis_cache
 from .ledger import _derivations, evaluate_source
 from ..core.types import RegisterError
 from ..core import outcomes
@@ -153,14 +154,23 @@ def caught_by_check(project: Path, source_id: str, all_sources: list, pinned: di
     return bool(problems)
 
 
+def warm_analyses(root: Path, sources: list, problems: list) -> dict:
+    """Every analysis of the unmutated data, for caught_by_check to reuse what a mutation leaves
+    unchanged: from the project's analysis cache where it holds them (each reused only while the
+    engine and its inputs are unchanged, rederive.ledger.cache), computed otherwise. A copy: the
+    project's cache is not written."""
+    cache = dict(analysis_cache.load(root))
+    analyses_.run(sources, problems, cache)
+    return cache
+
+
 def run(root: Path, seeds: Path | None, only: list[str] | None = None) -> list[Score]:
     """Mutate every printed number of every source (or those in `only`) in a scratch copy of data/."""
     from ..data.register import load_all
     problems = []
     all_sources = load_all(root)
     pinned = pins_.load(root, problems)
-    cache: dict = {}
-    analyses_.run(all_sources, problems, cache)  # warm: unchanged analyses are not recomputed
+    cache = warm_analyses(root, all_sources, problems)
     scores = []
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp)
