@@ -27,6 +27,16 @@ def copy_project(dest: Path) -> Path:
     return copy_tracked(ROOT, dest, extra=(CACHE,))
 
 
+def copy_project_data(dest: Path) -> Path:
+    """copy_project without the engine's source and the tests (src/, tests/, benchmarks/: two
+    thirds of its files), for tests that copy it again for every case and run `check` in this
+    process, whose engine is this process's own (imported from the working tree): no file there
+    is read. (In the suite the bad-input and reader-property tests made 194 such copies, 11
+    CPU-s of copying with every file.)"""
+    from rederive.core.paths import copy_project as copy_tracked
+    return copy_tracked(ROOT, dest, extra=(CACHE,), leave_out=("src", "tests", "benchmarks"))
+
+
 def read_rows(path: Path) -> list[dict]:
     """A register's (or any CSV's) rows, as dicts keyed by its header."""
     return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
