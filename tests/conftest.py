@@ -19,22 +19,18 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 CACHE = ".rederive/analyses.json"
 
 
-def copy_project(dest: Path) -> Path:
+def copy_project(dest: Path, with_code: bool = False) -> Path:
     """A copy of the tracked project files (what a fresh clone has), without outputs; with the
     analysis cache where this tree has one (rederive.ledger.cache: each entry is reused only while the
-    engine and the inputs it read are unchanged, so it changes no result, only the time)."""
+    engine and the inputs it read are unchanged, so it changes no result, only the time). Without
+    the engine's source, the tests and the benchmarks (two thirds of its files) unless
+    `with_code`: the commands a test runs use this working tree's engine (the editable install,
+    or the test's own process), so a copy's src/ is read only by a test that puts it on
+    PYTHONPATH or runs the copy's tests. (Copies are made for each of hundreds of cases: in the
+    suite the bad-input and reader-property tests alone made 194, 11 CPU-s of copying with
+    every file.)"""
     from rederive.core.paths import copy_project as copy_tracked
-    return copy_tracked(ROOT, dest, extra=(CACHE,))
-
-
-def copy_project_data(dest: Path) -> Path:
-    """copy_project without the engine's source and the tests (src/, tests/, benchmarks/: two
-    thirds of its files), for tests that copy it again for every case and run `check` in this
-    process, whose engine is this process's own (imported from the working tree): no file there
-    is read. (In the suite the bad-input and reader-property tests made 194 such copies, 11
-    CPU-s of copying with every file.)"""
-    from rederive.core.paths import copy_project as copy_tracked
-    return copy_tracked(ROOT, dest, extra=(CACHE,), leave_out=("src", "tests", "benchmarks"))
+    return copy_tracked(ROOT, dest, extra=(CACHE,), leave_out=() if with_code else ("src", "tests", "benchmarks"))
 
 
 def read_rows(path: Path) -> list[dict]:

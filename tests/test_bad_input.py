@@ -17,14 +17,14 @@ from hypothesis import strategies as st
 
 from rederive import cli
 
-from conftest import copy_project_data, read_rows, write_rows
+from conftest import copy_project, read_rows, write_rows
 
 LOCATED = re.compile(r"^  data/[\w./-]+(:\d+)?( \[[^\]]+\])?: \S")  # "  data/x/claims.csv:12 [reported]: ..."
 
 
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory):
-    return copy_project_data(tmp_path_factory.mktemp("bad") / "project")
+    return copy_project(tmp_path_factory.mktemp("bad") / "project")
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import copy_project_data
+from conftest import copy_project
 
 from rederive import cli
 from rederive.core import yamlfile
@@ -46,7 +46,7 @@ def time_limit(seconds: float):
 
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory):
-    project = copy_project_data(tmp_path_factory.mktemp("pristine") / "project")
+    project = copy_project(tmp_path_factory.mktemp("pristine") / "project")
     checks = {(r.id, r.check) for r in build(project).rows}
     return project, checks
 

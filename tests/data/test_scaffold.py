@@ -9,7 +9,7 @@ from conftest import copy_project, rederive_in_process, run_rederive
 
 
 def test_a_scaffolded_source_checks_and_its_chapter_executes_showing_its_register(tmp_path):
-    project = copy_project(tmp_path / "project")
+    project = copy_project(tmp_path / "project", with_code=True)  # the new source's modules go to its src/
     # The copy's own modules (the scaffold writes src/rederive/sources/smith2026.py) come first.
     env = {"PYTHONPATH": str(project / "src"), "REDERIVE_SEEDS": str(tmp_path / "no-seeds")}
     done = run_rederive(project, "new-source", "smith2026", "--seed", "999_smith.txt", "--short", "Smith 2026",

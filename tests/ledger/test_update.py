@@ -54,7 +54,7 @@ def _copy_beside_writable_seeds(tmp_path: Path) -> tuple[Path, Path, dict]:
     """A copy laid out as a clone beside its documents, <tmp>/project and <tmp>/shared/seeds (so
     the copy's own tests find the copy's documents: tests/conftest.py), with the documents
     writable (the shared folder is read-only, and a copy keeps its modes): (project, seeds, env)."""
-    project = copy_project(tmp_path / "project")
+    project = copy_project(tmp_path / "project", with_code=True)  # its own tests run in it
     seeds = tmp_path / "shared" / "seeds"
     shutil.copytree(SEEDS, seeds)
     for path in (seeds, *seeds.iterdir()):
