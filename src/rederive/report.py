@@ -636,8 +636,8 @@ def ledger_row_finder(table_id: str, id_column: int, page: str):
     that hides it, turns to its page (unless it is on the page shown), scrolls to it, highlights it
     and gives it the focus, on load and whenever the address's #row-... changes; its quote and
     note are opened. A target that is an element already (a findings or statements row, which
-    carry their own anchors) is left to the browser. Written
-    here: DataTables has `row().show()` only as a plug-in, which the itables bundle lacks."""
+    carry their own anchors) is left to the browser. Written here: DataTables has `row().show()`
+    only as a plug-in, which the itables bundle lacks."""
     import json
     import os
 
